@@ -24,8 +24,10 @@ import { compareBytes, utf8DecodeRange, utf8Length, utf8Write } from './bytes';
 
 /** A map whose keys are integers or text strings, in insertion order (the encoder sorts them). */
 export class CborMap {
-  keys: CborValue[];
-  values: CborValue[];
+  // `declare`: the fields are set by the constructor and no class-field syntax is emitted for the
+  // bundle (older Espruino parsers accept only methods in a class body).
+  declare keys: CborValue[];
+  declare values: CborValue[];
   constructor(keys?: CborValue[], values?: CborValue[]) {
     this.keys = keys ? keys : [];
     this.values = values ? values : [];
@@ -505,6 +507,8 @@ function readItem(r: Reader, depth: number): CborValue {
     }
     const s = r.pos;
     r.pos = s + n;
+    // A copy, so that the value neither keeps the whole input alive nor changes if the caller reuses
+    // its buffer (subarray + copy: typed-array slice() returns a plain Array on Espruino).
     if (major === 2) return new Uint8Array(r.b.subarray(s, s + n));
     const text = utf8DecodeRange(r.b, s, s + n);
     if (text === null) return fail(r, 'CBOR_UTF8', 'texte UTF-8 mal formé', head);

@@ -69,6 +69,10 @@ function hexByte(b: number): string {
   return digits.charAt(b >> 4) + digits.charAt(b & 15);
 }
 
+// Runs of plain bytes up to this length are copied by a loop: cheaper than creating a subarray view
+// for `set` (on Node and on Espruino, where each view is a new object).
+const SHORT_RUN = 8;
+
 // Decoder states.
 const STATE_DATA = 0; // inside a frame (or between frames), copying data bytes
 const STATE_ESCAPE = 1; // the previous byte was ESC
@@ -171,9 +175,16 @@ export class SlipStreamDecoder {
           events.push(this.oversize());
           continue; // STATE_DISCARD from i: skips to the next END
         }
-        this.buf.set(chunk.subarray(i, stop), this.len);
-        this.len += stop - i;
-        i = stop;
+        if (stop - i <= SHORT_RUN) {
+          const buf = this.buf;
+          let len = this.len;
+          while (i < stop) buf[len++] = chunk[i++];
+          this.len = len;
+        } else {
+          this.buf.set(chunk.subarray(i, stop), this.len);
+          this.len += stop - i;
+          i = stop;
+        }
       }
       if (i >= n) break;
       if (chunk[i] === SLIP_END) {

@@ -106,7 +106,10 @@ export function verifyEd25519HostAsync(pub: Uint8Array, msg: Uint8Array, sig: Ui
 function checkSeed(seed32: Uint8Array): void {
   // A wrong seed length is a programmer error, not hostile input: throw (house rule).
   if (!(seed32 instanceof Uint8Array) || seed32.length !== ED25519_SEED_BYTES) {
-    throw { code: 'ED25519_SEED_LENGTH', message: 'graine Ed25519 de mauvaise longueur (32 octets attendus)' };
+    throw {
+      code: 'ED25519_SEED_LENGTH',
+      message: 'graine Ed25519 de mauvaise longueur (32 octets attendus)',
+    };
   }
 }
 
