@@ -43,7 +43,11 @@ function measure(op: () => void): number {
   return (ops * 1000) / (t - t0);
 }
 
-function row(name: string, opsPerSec: number, bytesPerOp: number): { name: string; opsPerSec: number; mbPerSec: number } {
+function row(
+  name: string,
+  opsPerSec: number,
+  bytesPerOp: number,
+): { name: string; opsPerSec: number; mbPerSec: number } {
   return {
     name: name,
     opsPerSec: Math.round(opsPerSec),
@@ -103,6 +107,12 @@ export function benchFrames(): Array<{ name: string; opsPerSec: number; mbPerSec
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   for (const r of benchFrames()) {
-    console.log(r.name.padEnd(44) + String(r.opsPerSec).padStart(10) + ' ops/s ' + String(r.mbPerSec).padStart(8) + ' MB/s');
+    console.log(
+      r.name.padEnd(44) +
+        String(r.opsPerSec).padStart(10) +
+        ' ops/s ' +
+        String(r.mbPerSec).padStart(8) +
+        ' MB/s',
+    );
   }
 }

@@ -19,7 +19,7 @@
 import fc from 'fast-check';
 import zlib from 'node:zlib';
 import { pathToFileURL } from 'node:url';
-import { CborValue, cborEncode } from '../src/cbor';
+import { CborValue } from '../src/cbor';
 import {
   FRAME_CRC_BYTES,
   FRAME_KIND_DATA,
@@ -135,7 +135,11 @@ function randomMessage(r: Rand): { type: number; fields: CborValue[] } {
     case 5:
       return {
         type: MSG_RESULT,
-        fields: [below(r, 256), orNull(r, asciiText(r, 64)), orNull(r, randomBytes(r, skewedLength(r, 900), 5))],
+        fields: [
+          below(r, 256),
+          orNull(r, asciiText(r, 64)),
+          orNull(r, randomBytes(r, skewedLength(r, 900), 5)),
+        ],
       };
     case 6:
       return { type: MSG_PULL_LOG, fields: [u32(r), 1 + below(r, MAX_LOG_BATCH_RECORDS)] };
@@ -217,7 +221,11 @@ function mutate(r: Rand, input: Uint8Array): Uint8Array {
       b = new Uint8Array(b);
       b[at % b.length] = SPECIAL[r() & 3];
     } else if (op === 2) {
-      b = concat([b.subarray(0, at), new Uint8Array([r() & 1 ? SPECIAL[r() & 3] : r() & 0xff]), b.subarray(at)]);
+      b = concat([
+        b.subarray(0, at),
+        new Uint8Array([r() & 1 ? SPECIAL[r() & 3] : r() & 0xff]),
+        b.subarray(at),
+      ]);
     } else if (op === 3) {
       b = concat([b.subarray(0, at), b.subarray(Math.min(b.length, at + 1 + below(r, 40)))]);
     } else if (op === 4) {
@@ -262,7 +270,8 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
 // A message decoded ok must re-encode to its payload; decoding must never throw.
 function checkMessage(type: number, payload: Uint8Array): void {
   const m = decodeMessage(type, payload);
-  if (m.ok && !sameBytes(encodeTypedMessage(m.message), payload)) fail('message ' + type + ' does not re-encode');
+  if (m.ok && !sameBytes(encodeTypedMessage(m.message), payload))
+    fail('message ' + type + ' does not re-encode');
 }
 
 // Pushes `chunks` through a FrameStreamDecoder and, in parallel, a bare SlipStreamDecoder (the raw
@@ -274,7 +283,8 @@ function runStream(chunks: Uint8Array[]): Frame[] {
   for (const c of chunks) {
     const events = dec.push(c);
     const slip = raw.push(c);
-    if (dec.bufferedBytes() > MAX_FRAME_BYTES || dec.bufferedBytes() < 0) fail('buffer above MAX_FRAME_BYTES');
+    if (dec.bufferedBytes() > MAX_FRAME_BYTES || dec.bufferedBytes() < 0)
+      fail('buffer above MAX_FRAME_BYTES');
     if (events.length !== slip.length) fail('frame events do not match SLIP frames one to one');
     for (let i = 0; i < events.length; i++) {
       const e = events[i];
@@ -322,7 +332,8 @@ function runOne(seed: number, mode: number): void {
     const got = runStream(chunked(r, stream));
     if (got.length !== frames.length) fail('lost or extra frames in a clean stream');
     for (let i = 0; i < got.length; i++) {
-      if (!sameBytes(encodeFrame(got[i]), encodeFrame(frames[i]))) fail('clean stream frame ' + i + ' differs');
+      if (!sameBytes(encodeFrame(got[i]), encodeFrame(frames[i])))
+        fail('clean stream frame ' + i + ' differs');
     }
     return;
   }
