@@ -20,24 +20,62 @@ const espruinoSubset = [
   { selector: 'LabeledStatement', message: 'Espruino: no labels.' },
   { selector: 'TaggedTemplateExpression', message: 'Espruino: no tagged templates.' },
   { selector: 'Property[computed=true]', message: 'Espruino: no computed object keys.' },
-  { selector: 'FunctionDeclaration[async=true], ArrowFunctionExpression[async=true], FunctionExpression[async=true]', message: 'Espruino: no async.' },
-  { selector: 'FunctionDeclaration[generator=true], FunctionExpression[generator=true]', message: 'Espruino: no generators.' },
+  {
+    selector:
+      'FunctionDeclaration[async=true], ArrowFunctionExpression[async=true], FunctionExpression[async=true]',
+    message: 'Espruino: no async.',
+  },
+  {
+    selector: 'FunctionDeclaration[generator=true], FunctionExpression[generator=true]',
+    message: 'Espruino: no generators.',
+  },
   { selector: 'PrivateIdentifier', message: 'Espruino: no #private.' },
-  { selector: "NewExpression[callee.name=/^(Map|Set|WeakMap|WeakSet|Proxy|TextEncoder|TextDecoder|DataView)$/]", message: 'Espruino: built-in missing.' },
-  { selector: "CallExpression[callee.name=/^(Symbol|BigInt)$/]", message: 'Espruino: built-in missing.' },
-  { selector: "MemberExpression[object.name='Math'][property.name=/^(imul|clz32|trunc|log2|sign|fround|hypot|cbrt)$/]", message: 'Espruino: Math function missing.' },
-  { selector: "MemberExpression[object.name=/^(Array|Uint8Array)$/][property.name=/^(from|of)$/]", message: 'Espruino: Array.from/of missing.' },
-  { selector: "MemberExpression[object.name='Number'][property.name=/^(isInteger|isSafeInteger|EPSILON)$/]", message: 'Espruino: missing.' },
-  { selector: "MemberExpression[object.name='Object'][property.name=/^(freeze|seal|entries|values|fromEntries|assign)$/]", message: 'Espruino: avoid (missing or unreliable).' },
-  { selector: "MemberExpression[property.name=/^(at|codePointAt|padStart|padEnd|finally|allSettled|race|any)$/]", message: 'Espruino: missing method.' },
-  { selector: "SwitchStatement > SwitchCase[test=null]:not(:last-child)", message: 'Espruino: default must be the last case.' },
+  {
+    selector:
+      'NewExpression[callee.name=/^(Map|Set|WeakMap|WeakSet|Proxy|TextEncoder|TextDecoder|DataView)$/]',
+    message: 'Espruino: built-in missing.',
+  },
+  { selector: 'CallExpression[callee.name=/^(Symbol|BigInt)$/]', message: 'Espruino: built-in missing.' },
+  {
+    selector:
+      "MemberExpression[object.name='Math'][property.name=/^(imul|clz32|trunc|log2|sign|fround|hypot|cbrt)$/]",
+    message: 'Espruino: Math function missing.',
+  },
+  {
+    selector: 'MemberExpression[object.name=/^(Array|Uint8Array)$/][property.name=/^(from|of)$/]',
+    message: 'Espruino: Array.from/of missing.',
+  },
+  {
+    selector: "MemberExpression[object.name='Number'][property.name=/^(isInteger|isSafeInteger|EPSILON)$/]",
+    message: 'Espruino: missing.',
+  },
+  {
+    selector:
+      "MemberExpression[object.name='Object'][property.name=/^(freeze|seal|entries|values|fromEntries|assign)$/]",
+    message: 'Espruino: avoid (missing or unreliable).',
+  },
+  {
+    selector:
+      'MemberExpression[property.name=/^(at|codePointAt|padStart|padEnd|finally|allSettled|race|any)$/]',
+    message: 'Espruino: missing method.',
+  },
+  {
+    selector: 'SwitchStatement > SwitchCase[test=null]:not(:last-child)',
+    message: 'Espruino: default must be the last case.',
+  },
   { selector: "ClassDeclaration[superClass.name='Error']", message: 'Espruino: extends Error breaks.' },
-  { selector: "Identifier[name=/^(of|static)$/]", message: 'Espruino: reserved identifier.' },
+  { selector: 'Identifier[name=/^(of|static)$/]', message: 'Espruino: reserved identifier.' },
 ];
 
 export default tseslint.config(
   {
-    ignores: ['node_modules/**', 'firmware/build/**', 'firmware/native/build/**', 'marche-demo/**', 'test-artifacts/**'],
+    ignores: [
+      'node_modules/**',
+      'firmware/build/**',
+      'firmware/native/build/**',
+      'marche-demo/**',
+      'test-artifacts/**',
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,

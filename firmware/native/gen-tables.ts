@@ -63,13 +63,7 @@ function fe(v: bigint): string {
 function precomp(p: Point): string {
   const a = toAffine(p);
   return (
-    '{' +
-    fe(mod(a.y + a.x)) +
-    ',\n   ' +
-    fe(mod(a.y - a.x)) +
-    ',\n   ' +
-    fe(mod(2n * D * a.x * a.y)) +
-    '}'
+    '{' + fe(mod(a.y + a.x)) + ',\n   ' + fe(mod(a.y - a.x)) + ',\n   ' + fe(mod(2n * D * a.x * a.y)) + '}'
   );
 }
 
@@ -111,11 +105,21 @@ export function generateTables(): string {
   out('/* SHA-512 initial hash value and round constants (FIPS 180-4 §5.3.5, §4.2.3). */');
   out(`static const uint64_t SHA512_IV[8] = {${sha.iv.map(u64).join(', ')}};`);
   out('static const uint64_t SHA512_K[80] = {');
-  for (let i = 0; i < 80; i += 4) out('  ' + sha.k.slice(i, i + 4).map(u64).join(', ') + ',');
+  for (let i = 0; i < 80; i += 4)
+    out(
+      '  ' +
+        sha.k
+          .slice(i, i + 4)
+          .map(u64)
+          .join(', ') +
+        ',',
+    );
   out('};');
   out('');
   const step = 256 / FB_TABLES;
-  out(`/* Signing comb: FB_BASE[j][m-1] = m * 2^(${step}j) * B, m = 1..${FB_ENTRIES}, as (y+x, y-x, 2dxy). */`);
+  out(
+    `/* Signing comb: FB_BASE[j][m-1] = m * 2^(${step}j) * B, m = 1..${FB_ENTRIES}, as (y+x, y-x, 2dxy). */`,
+  );
   out(`static const ge_precomp FB_BASE[${FB_TABLES}][${FB_ENTRIES}] = {`);
   let pj = BASE;
   for (let j = 0; j < FB_TABLES; j++) {
@@ -131,7 +135,9 @@ export function generateTables(): string {
   out('};');
   out('');
   const odd = 1 << (BASE_WNAF_WIDTH - 2);
-  out(`/* Verification: the odd multiples (2i+1)B, i = 0..${odd - 1}, for the width-${BASE_WNAF_WIDTH} wNAF of S. */`);
+  out(
+    `/* Verification: the odd multiples (2i+1)B, i = 0..${odd - 1}, for the width-${BASE_WNAF_WIDTH} wNAF of S. */`,
+  );
   out(`static const ge_precomp BASE_ODD[${odd}] = {`);
   const b2 = double(BASE);
   let accOdd = BASE;

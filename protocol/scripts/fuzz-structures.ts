@@ -6,7 +6,7 @@
 // Shared by protocol/src/structures/structures.fuzz.test.ts (100,000 runs per decoder) and `npm run fuzz`.
 
 import fc from 'fast-check';
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fromHex, bytesEqual } from '../src/bytes';
 import { VECTORS_DIR } from './gen-vectors';
@@ -23,7 +23,13 @@ import {
   openDirectory,
   encodeDirectory,
 } from '../src/structures/keys';
-import { decodeLogRecord, encodeLogRecord, openCheckpoint, encodeCheckpoint, verifyLogRun } from '../src/structures/log';
+import {
+  decodeLogRecord,
+  encodeLogRecord,
+  openCheckpoint,
+  encodeCheckpoint,
+  verifyLogRun,
+} from '../src/structures/log';
 import { openCommand, encodeCommand } from '../src/structures/command';
 import { decodeCardHeader, encodeCardHeader } from '../src/card';
 import { STRUCT_MESSAGES_FR } from '../src/errors';
@@ -43,12 +49,16 @@ interface Target {
 }
 
 function loadSeeds(structure: string): Uint8Array[] {
-  const f = JSON.parse(readFileSync(join(VECTORS_DIR, structure + '.json'), 'utf8')) as { tests: { bytes: string }[] };
+  const f = JSON.parse(readFileSync(join(VECTORS_DIR, structure + '.json'), 'utf8')) as {
+    tests: { bytes: string }[];
+  };
   return f.tests.map((t) => fromHex(t.bytes));
 }
 
 function opened<T>(
-  v: { ok: true; value: { opened: { body: Uint8Array }; value: T } } | { ok: false; code: string; message: string },
+  v:
+    | { ok: true; value: { opened: { body: Uint8Array }; value: T } }
+    | { ok: false; code: string; message: string },
   enc: (x: T) => Uint8Array,
 ) {
   return v.ok
@@ -59,22 +69,52 @@ function opened<T>(
 export function fuzzTargets(): Target[] {
   const ts: Target[] = [
     { name: 'voucher', seeds: loadSeeds('voucher'), run: (b) => opened(openVoucher(b), encodeVoucher) },
-    { name: 'voucher (card region)', seeds: loadSeeds('voucher'), run: (b) => opened(openVoucherInRegion(b), encodeVoucher) },
+    {
+      name: 'voucher (card region)',
+      seeds: loadSeeds('voucher'),
+      run: (b) => opened(openVoucherInRegion(b), encodeVoucher),
+    },
     { name: 'state', seeds: loadSeeds('state'), run: (b) => opened(openState(b), encodeState) },
-    { name: 'state (card region)', seeds: loadSeeds('state'), run: (b) => opened(openStateInRegion(b), encodeState) },
+    {
+      name: 'state (card region)',
+      seeds: loadSeeds('state'),
+      run: (b) => opened(openStateInRegion(b), encodeState),
+    },
     { name: 'config', seeds: loadSeeds('config'), run: (b) => opened(openConfig(b), encodeConfig) },
-    { name: 'blocklist', seeds: loadSeeds('blocklist'), run: (b) => opened(openBlocklist(b), encodeBlocklist) },
-    { name: 'key certificate', seeds: loadSeeds('key_certificate'), run: (b) => opened(openKeyCertificate(b), encodeKeyCertificate) },
-    { name: 'reader certificate', seeds: loadSeeds('reader_certificate'), run: (b) => opened(openReaderCertificate(b), encodeReaderCertificate) },
-    { name: 'directory', seeds: loadSeeds('directory'), run: (b) => opened(openDirectory(b), encodeDirectory) },
-    { name: 'checkpoint', seeds: loadSeeds('checkpoint'), run: (b) => opened(openCheckpoint(b), encodeCheckpoint) },
+    {
+      name: 'blocklist',
+      seeds: loadSeeds('blocklist'),
+      run: (b) => opened(openBlocklist(b), encodeBlocklist),
+    },
+    {
+      name: 'key certificate',
+      seeds: loadSeeds('key_certificate'),
+      run: (b) => opened(openKeyCertificate(b), encodeKeyCertificate),
+    },
+    {
+      name: 'reader certificate',
+      seeds: loadSeeds('reader_certificate'),
+      run: (b) => opened(openReaderCertificate(b), encodeReaderCertificate),
+    },
+    {
+      name: 'directory',
+      seeds: loadSeeds('directory'),
+      run: (b) => opened(openDirectory(b), encodeDirectory),
+    },
+    {
+      name: 'checkpoint',
+      seeds: loadSeeds('checkpoint'),
+      run: (b) => opened(openCheckpoint(b), encodeCheckpoint),
+    },
     { name: 'command', seeds: loadSeeds('command'), run: (b) => opened(openCommand(b), encodeCommand) },
     {
       name: 'log record',
       seeds: loadSeeds('log_record'),
       run: (b) => {
         const v = decodeLogRecord(b);
-        return v.ok ? { verdict: v, reencoded: encodeLogRecord(v.value), expected: b } : { verdict: v, reencoded: null, expected: null };
+        return v.ok
+          ? { verdict: v, reencoded: encodeLogRecord(v.value), expected: b }
+          : { verdict: v, reencoded: null, expected: null };
       },
     },
     {
@@ -82,7 +122,9 @@ export function fuzzTargets(): Target[] {
       seeds: loadSeeds('state').map((s) => s.subarray(3, Math.max(3, s.length - 66))),
       run: (b) => {
         const v = decodeStateBody(b);
-        return v.ok ? { verdict: v, reencoded: encodeState(v.value), expected: b } : { verdict: v, reencoded: null, expected: null };
+        return v.ok
+          ? { verdict: v, reencoded: encodeState(v.value), expected: b }
+          : { verdict: v, reencoded: null, expected: null };
       },
     },
     {
@@ -91,7 +133,11 @@ export function fuzzTargets(): Target[] {
       run: (b) => {
         const v = decodeCardHeader(b);
         return v.ok
-          ? { verdict: v, reencoded: encodeCardHeader(v.value.chip, v.value.flags), expected: b.subarray(0, 8) }
+          ? {
+              verdict: v,
+              reencoded: encodeCardHeader(v.value.chip, v.value.flags),
+              expected: b.subarray(0, 8),
+            }
           : { verdict: v, reencoded: null, expected: null };
       },
     },
@@ -108,7 +154,11 @@ export function fuzzTargets(): Target[] {
           verifyLogRun(new Uint8Array(32), 1, [b], sha256),
         ];
         for (const r of results) checkVerdict(r);
-        return { verdict: { ok: false, code: 'STRUCT_SHAPE', message: 'x' }, reencoded: null, expected: null };
+        return {
+          verdict: { ok: false, code: 'STRUCT_SHAPE', message: 'x' },
+          reencoded: null,
+          expected: null,
+        };
       },
     },
   ];
@@ -129,25 +179,43 @@ function checkVerdict(v: Verdictish): void {
 export function inputArbitrary(seeds: Uint8Array[]): fc.Arbitrary<Uint8Array> {
   const seed = fc.constantFrom(...seeds);
   const mutated = fc
-    .tuple(seed, fc.array(fc.tuple(fc.nat(5), fc.nat(), fc.nat(255), fc.uint8Array({ maxLength: 12 })), { minLength: 1, maxLength: 4 }))
+    .tuple(
+      seed,
+      fc.array(fc.tuple(fc.nat(5), fc.nat(), fc.nat(255), fc.uint8Array({ maxLength: 12 })), {
+        minLength: 1,
+        maxLength: 4,
+      }),
+    )
     .map(([s, muts]) => {
       let b = new Uint8Array(s);
       for (const [op, pos, val, chunk] of muts) {
         const p = b.length === 0 ? 0 : pos % b.length;
-        if (op === 0 && b.length > 0) b[p] ^= 1 << (val & 7); // bit flip
-        else if (op === 1 && b.length > 0) b[p] = val; // byte replacement
-        else if (op === 2) b = b.subarray(0, p); // truncation
-        else if (op === 3) b = Buffer.concat([b.subarray(0, p), chunk, b.subarray(p)]); // insertion
-        else if (op === 4) b = Buffer.concat([b.subarray(0, p), b.subarray(Math.min(b.length, p + 1 + (val & 15)))]); // deletion
+        if (op === 0 && b.length > 0)
+          b[p] ^= 1 << (val & 7); // bit flip
+        else if (op === 1 && b.length > 0)
+          b[p] = val; // byte replacement
+        else if (op === 2)
+          b = b.subarray(0, p); // truncation
+        else if (op === 3)
+          b = Buffer.concat([b.subarray(0, p), chunk, b.subarray(p)]); // insertion
+        else if (op === 4)
+          b = Buffer.concat([b.subarray(0, p), b.subarray(Math.min(b.length, p + 1 + (val & 15)))]); // deletion
         else b = Buffer.concat([b.subarray(0, p), chunk]); // splice random tail
       }
       return new Uint8Array(b);
     });
-  return fc.oneof({ weight: 4, arbitrary: mutated }, { weight: 1, arbitrary: fc.uint8Array({ maxLength: 300 }) });
+  return fc.oneof(
+    { weight: 4, arbitrary: mutated },
+    { weight: 1, arbitrary: fc.uint8Array({ maxLength: 300 }) },
+  );
 }
 
 /** Runs `runs` inputs on every target; throws (with fast-check's counterexample and seed) on a violation. */
-export function fuzzStructures(runs: number, seed: number, only?: string): { target: string; runs: number; accepted: number; ms: number }[] {
+export function fuzzStructures(
+  runs: number,
+  seed: number,
+  only?: string,
+): { target: string; runs: number; accepted: number; ms: number }[] {
   const out = [];
   for (const t of fuzzTargets()) {
     if (only && t.name !== only) continue;

@@ -4,15 +4,33 @@
 import { createHash } from 'node:crypto';
 import { hostSigner, sha256Host } from '../src/node/ed25519';
 import { Ed25519Signer } from '../src/crypto/types';
-import { keyId, ROLE_ISSUER, KeyCertificate, ReaderCertificate, ReaderDirectory } from '../src/structures/keys';
-import { CARRY_CAPPED, CARRY_NONE, RULE_FLAT, RULE_HOUSEHOLD, RULE_PARTS, Voucher } from '../src/structures/voucher';
+import {
+  keyId,
+  ROLE_ISSUER,
+  KeyCertificate,
+  ReaderCertificate,
+  ReaderDirectory,
+} from '../src/structures/keys';
+import {
+  CARRY_CAPPED,
+  CARRY_NONE,
+  RULE_FLAT,
+  RULE_HOUSEHOLD,
+  RULE_PARTS,
+  Voucher,
+} from '../src/structures/voucher';
 import { SpendState } from '../src/structures/state';
 import { Blocklist, ReaderConfig } from '../src/structures/config';
 import { fromHex } from '../src/bytes';
 import { monthIndex } from '../src/time';
 
 export function labelBytes(label: string, n: number): Uint8Array {
-  return new Uint8Array(createHash('sha256').update('carnet-vectors-v1/' + label).digest().subarray(0, n));
+  return new Uint8Array(
+    createHash('sha256')
+      .update('carnet-vectors-v1/' + label)
+      .digest()
+      .subarray(0, n),
+  );
 }
 
 export function fixedSigner(label: string): Ed25519Signer {

@@ -154,7 +154,19 @@ export function layoutTable(l: CardLayout): string {
     const r = regions[i];
     const last = r.firstPage + r.pages - 1;
     lines.push(
-      '| ' + r.firstPage + '–' + last + ' | 0x' + hex2(r.firstPage) + '–0x' + hex2(last) + ' | ' + r.pages * PAGE_BYTES + ' | ' + r.name + ' |',
+      '| ' +
+        r.firstPage +
+        '–' +
+        last +
+        ' | 0x' +
+        hex2(r.firstPage) +
+        '–0x' +
+        hex2(last) +
+        ' | ' +
+        r.pages * PAGE_BYTES +
+        ' | ' +
+        r.name +
+        ' |',
     );
     used += r.pages * PAGE_BYTES;
   }

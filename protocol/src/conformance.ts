@@ -18,6 +18,8 @@ import {
 } from './verify';
 import { decodeLogRecord, verifyLogRun } from './structures/log';
 import { decodeCardHeader, regionOf, layoutForChip, CHIP_NTAG215 } from './card';
+import { FrameStreamDecoder, FRAME_KIND_DATA } from './frame';
+import { decodeMessage } from './messages';
 
 export interface VectorCase {
   id: number;
@@ -80,14 +82,27 @@ export function runVectorCase(structure: string, t: VectorCase, crypto: Protocol
   const bytes = fromHex(t.bytes);
   const c = t.context;
   if (structure === 'key_certificate') {
-    return outcome(verifyKeyCertificate(bytes, hexOf(c, 'signer'), hexOf(c, 'fund_id'), numOf(c, 'now'), crypto));
+    return outcome(
+      verifyKeyCertificate(bytes, hexOf(c, 'signer'), hexOf(c, 'fund_id'), numOf(c, 'now'), crypto),
+    );
   }
   if (structure === 'reader_certificate') {
-    return outcome(verifyReaderCertificate(bytes, hexOf(c, 'signer'), hexOf(c, 'fund_id'), numOf(c, 'now'), crypto));
+    return outcome(
+      verifyReaderCertificate(bytes, hexOf(c, 'signer'), hexOf(c, 'fund_id'), numOf(c, 'now'), crypto),
+    );
   }
-  if (structure === 'directory') return outcome(verifyDirectory(bytes, hexOf(c, 'signer'), hexOf(c, 'fund_id'), crypto));
+  if (structure === 'directory')
+    return outcome(verifyDirectory(bytes, hexOf(c, 'signer'), hexOf(c, 'fund_id'), crypto));
   if (structure === 'voucher') {
-    const v = verifyVoucher(bytes, c.in_region === true, hexOf(c, 'signer'), hexOf(c, 'fund_id'), hexOf(c, 'card_uid'), numOf(c, 'month'), crypto);
+    const v = verifyVoucher(
+      bytes,
+      c.in_region === true,
+      hexOf(c, 'signer'),
+      hexOf(c, 'fund_id'),
+      hexOf(c, 'card_uid'),
+      numOf(c, 'month'),
+      crypto,
+    );
     return outcome(v.ok ? { ok: true, value: v.value.voucher } : v);
   }
   if (structure === 'state') {
@@ -95,15 +110,31 @@ export function runVectorCase(structure: string, t: VectorCase, crypto: Protocol
     return outcome(s.ok ? { ok: true, value: s.value.state } : s);
   }
   if (structure === 'config') {
-    return outcome(verifyConfig(bytes, hexOf(c, 'signer'), hexOf(c, 'fund_id'), numOf(c, 'reader_id'), crypto));
+    return outcome(
+      verifyConfig(bytes, hexOf(c, 'signer'), hexOf(c, 'fund_id'), numOf(c, 'reader_id'), crypto),
+    );
   }
-  if (structure === 'blocklist') return outcome(verifyBlocklist(bytes, hexOf(c, 'signer'), hexOf(c, 'fund_id'), crypto));
+  if (structure === 'blocklist')
+    return outcome(verifyBlocklist(bytes, hexOf(c, 'signer'), hexOf(c, 'fund_id'), crypto));
   if (structure === 'checkpoint') {
-    return outcome(verifyCheckpoint(bytes, hexOf(c, 'signer'), hexOf(c, 'fund_id'), numOf(c, 'reader_id'), crypto));
+    return outcome(
+      verifyCheckpoint(bytes, hexOf(c, 'signer'), hexOf(c, 'fund_id'), numOf(c, 'reader_id'), crypto),
+    );
   }
   if (structure === 'command') {
-    const v = verifyCommand(bytes, hexOf(c, 'signer'), hexOf(c, 'fund_id'), numOf(c, 'reader_id'), hexOf(c, 'nonce'), crypto);
-    return outcome(v.ok ? { ok: true, value: { command: v.value.value, signerCertificate: v.value.signerCertificate } } : v);
+    const v = verifyCommand(
+      bytes,
+      hexOf(c, 'signer'),
+      hexOf(c, 'fund_id'),
+      numOf(c, 'reader_id'),
+      hexOf(c, 'nonce'),
+      crypto,
+    );
+    return outcome(
+      v.ok
+        ? { ok: true, value: { command: v.value.value, signerCertificate: v.value.signerCertificate } }
+        : v,
+    );
   }
   if (structure === 'log_record') return outcome(decodeLogRecord(bytes));
   if (structure === 'log_chain') return runChain(bytes, c, crypto);
@@ -111,8 +142,11 @@ export function runVectorCase(structure: string, t: VectorCase, crypto: Protocol
   if (structure === 'card_image') return runCardImage(bytes, c, crypto);
   if (structure === 'cbor') {
     const d = cborDecode(bytes);
-    return d.ok ? { result: 'valid', code: null, decoded: summarize(d.value) } : { result: 'invalid', code: d.code, decoded: null };
+    return d.ok
+      ? { result: 'valid', code: null, decoded: summarize(d.value) }
+      : { result: 'invalid', code: d.code, decoded: null };
   }
+  if (structure === 'frame') return runFrames(bytes);
   if (structure === 'ed25519') {
     const ok = crypto.verify(hexOf(c, 'public_key'), hexOf(c, 'message'), bytes);
     return { result: ok ? 'valid' : 'invalid', code: null, decoded: null };
@@ -134,7 +168,8 @@ function runChain(bytes: Uint8Array, c: VectorCase['context'], crypto: ProtocolC
   const prev = hexOf(c, 'prev');
   const run = verifyLogRun(prev, numOf(c, 'from_seq'), records, crypto.sha256);
   const head = toHex(run.value.head);
-  if (!run.ok) return { result: 'invalid', code: run.code, decoded: { head: head, last_seq: run.value.lastSeq } };
+  if (!run.ok)
+    return { result: 'invalid', code: run.code, decoded: { head: head, last_seq: run.value.lastSeq } };
   return { result: 'valid', code: null, decoded: { head: head, last_seq: run.value.lastSeq } };
 }
 
@@ -145,14 +180,67 @@ function runCardImage(bytes: Uint8Array, c: VectorCase['context'], crypto: Proto
   const layout = layoutForChip(h.value.chip);
   const l = layout === null ? layoutForChip(CHIP_NTAG215) : layout;
   if (l === null) return { result: 'invalid', code: 'CARD_CHIP', decoded: null };
-  const v = verifyVoucher(regionOf(bytes, l.voucher), true, hexOf(c, 'issuer'), hexOf(c, 'fund_id'), hexOf(c, 'card_uid'), numOf(c, 'month'), crypto);
+  const v = verifyVoucher(
+    regionOf(bytes, l.voucher),
+    true,
+    hexOf(c, 'issuer'),
+    hexOf(c, 'fund_id'),
+    hexOf(c, 'card_uid'),
+    numOf(c, 'month'),
+    crypto,
+  );
   if (!v.ok) return { result: 'invalid', code: v.code, decoded: null };
   const slots: unknown[] = [];
   const regions = [l.slotA, l.slotB];
   for (let i = 0; i < 2; i++) {
     const region = regionOf(bytes, regions[i]);
     const s = verifyState(region, true, hexOf(c, 'reader'), v.value.voucher.pseudonym, crypto);
-    slots.push(s.ok ? { ok: true, card_seq: s.value.state.cardSeq, spent: s.value.state.spent } : { ok: false, code: s.code });
+    slots.push(
+      s.ok
+        ? { ok: true, card_seq: s.value.state.cardSeq, spent: s.value.state.spent }
+        : { ok: false, code: s.code },
+    );
   }
-  return { result: 'valid', code: null, decoded: { chip: h.value.chip, pseudonym: toHex(v.value.voucher.pseudonym), slots: slots } };
+  return {
+    result: 'valid',
+    code: null,
+    decoded: { chip: h.value.chip, pseudonym: toHex(v.value.voucher.pseudonym), slots: slots },
+  };
+}
+
+/**
+ * frame: `bytes` is a SLIP byte stream (SPEC.md §11). decoded: one entry per event — a frame with its
+ * header and, for DATA, its decoded message — or the receive error. The first error decides the verdict.
+ */
+function runFrames(bytes: Uint8Array): CaseOutcome {
+  const d = new FrameStreamDecoder();
+  const events = d.push(bytes);
+  const out: unknown[] = [];
+  let firstError: string | null = null;
+  for (let i = 0; i < events.length; i++) {
+    const e = events[i];
+    if (!e.ok) {
+      out.push({ error: e.code });
+      if (firstError === null) firstError = e.code;
+      continue;
+    }
+    const f = e.frame;
+    const entry: { [k: string]: unknown } = {
+      kind: f.kind,
+      seq: f.seq,
+      request_id: f.requestId,
+      type: f.type,
+      payload: toHex(f.payload),
+    };
+    if (f.kind === FRAME_KIND_DATA) {
+      const m = decodeMessage(f.type, f.payload);
+      if (m.ok) entry.message = summarize(m.message);
+      else {
+        entry.message_error = m.code;
+        if (firstError === null) firstError = m.code;
+      }
+    }
+    out.push(entry);
+  }
+  return { result: firstError === null ? 'valid' : 'invalid', code: firstError, decoded: out };
 }

@@ -2,7 +2,16 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { decode as cborxDecode } from 'cbor-x';
 import { CborMap, CborValue, cborEncode } from './cbor';
-import { FRAME_KIND_DATA, MAX_FRAME_PAYLOAD, decodeFrame, encodeFrame } from './frame';
+import {
+  FRAME_KIND_DATA,
+  MAX_FRAME_PAYLOAD,
+  NAK_BAD_CRC,
+  ackFrame,
+  decodeFrame,
+  encodeFrame,
+  encodeFrameSlip,
+  nakFrame,
+} from './frame';
 import {
   LOG_BATCH_FIXED_BYTES,
   MAX_LOG_BATCH_RECORDS,
@@ -20,6 +29,8 @@ import {
   MSG_RESULT,
   MSG_SELF_TEST,
   MSG_SELF_TEST_REPORT,
+  MSG_STAGE,
+  MSG_STAGED,
   Message,
   decodeMessage,
   encodeMessage,
@@ -116,6 +127,12 @@ const ORACLE: Array<{ type: number; name: string; fields: F[] }> = [
   { type: 0x85, name: 'CHECKPOINT', fields: [bstr('checkpoint_envelope', 1, 256)] },
   { type: 0x06, name: 'SELF_TEST', fields: [] },
   { type: 0x86, name: 'SELF_TEST_REPORT', fields: [{ name: 'entries', kind: 'entries', min: 0, max: 16 }] },
+  {
+    type: 0x07,
+    name: 'STAGE',
+    fields: [uint('offset', 6143), { ...uint('total', 6144), min: 1 }, bstr('chunk', 1, 960)],
+  },
+  { type: 0x87, name: 'STAGED', fields: [uint('received', 6144), bstr('digest', 32, 32, true)] },
   { type: 0x7f, name: 'ERROR', fields: [uint('code', 255), text('message', 64)] },
 ];
 
@@ -188,7 +205,7 @@ describe('message catalog', () => {
   it('holds exactly the v1 types, each request answered by request | 0x80 or ERROR', () => {
     expect(messageTypes().sort((a, b) => a - b)).toEqual(ORACLE.map((m) => m.type).sort((a, b) => a - b));
     for (const m of ORACLE) expect(messageName(m.type)).toBe(m.name);
-    expect(messageName(0x07)).toBe(null);
+    expect(messageName(0x08)).toBe(null);
     for (const t of messageTypes()) {
       if (!isRequestType(t)) continue;
       expect(messageTypes()).toContain(responseTypeOf(t));
@@ -326,6 +343,14 @@ describe('message catalog', () => {
           ],
         ],
       ],
+      [
+        { type: MSG_STAGE, offset: 960, total: 3000, chunk: new Uint8Array([1, 2, 3]) },
+        [960, 3000, new Uint8Array([1, 2, 3])],
+      ],
+      [
+        { type: MSG_STAGED, received: 3000, digest: new Uint8Array(32).fill(5) },
+        [3000, new Uint8Array(32).fill(5)],
+      ],
       [{ type: MSG_ERROR, code: 12, message: 'unsupported' }, [12, 'unsupported']],
     ];
     expect(samples.map((s) => s[0].type).sort()).toEqual(messageTypes().sort());
@@ -403,9 +428,9 @@ describe('LOG_BATCH filling', () => {
 describe('decodeMessage refuses malformed payloads', () => {
   it('MSG_UNKNOWN_TYPE for types outside the catalog', () => {
     const p = cborEncode([]);
-    for (const t of [0x00, 0x07, 0x3f, 0x40, 0x7e, 0x80, 0x87, 0xbf, 0xff])
+    for (const t of [0x00, 0x08, 0x3f, 0x40, 0x7e, 0x80, 0x88, 0xbf, 0xff])
       expect(codeOf(t, p)).toBe('MSG_UNKNOWN_TYPE');
-    expect(thrownCode(() => encodeMessage(0x07, []))).toBe('MSG_UNKNOWN_TYPE');
+    expect(thrownCode(() => encodeMessage(0x08, []))).toBe('MSG_UNKNOWN_TYPE');
   });
 
   it('MSG_BAD_CBOR for bytes that are not one deterministic CBOR item', () => {
@@ -546,5 +571,17 @@ describe('status codes', () => {
     expect(statusText(2, 'en')).toBe(STATUS_EN[2]);
     expect(statusText(200, 'fr')).toMatch(/inconnu.*200/);
     expect(statusText(200, 'en')).toMatch(/Unknown.*200/);
+  });
+});
+
+describe('SPEC worked example', () => {
+  it('HELLO 1700000000, seq 1, request 1 gives the bytes printed in SPEC.md', () => {
+    const payload = encodeMessage(MSG_HELLO, [1700000000]);
+    const wire = encodeFrameSlip({ kind: FRAME_KIND_DATA, seq: 1, requestId: 1, type: MSG_HELLO, payload });
+    expect(Buffer.from(wire).toString('hex')).toBe('c001000001000101811a6553f100c7e4f069c0');
+    expect(Buffer.from(encodeFrameSlip(ackFrame(1))).toString('hex')).toBe('c00101000100000048fb600ac0');
+    expect(Buffer.from(encodeFrameSlip(nakFrame(1, NAK_BAD_CRC))).toString('hex')).toBe(
+      'c0010200010000000174' + '70d7f8c0',
+    );
   });
 });

@@ -23,6 +23,7 @@ import {
   HASH_BYTES,
   MAX_COMMAND_BYTES,
   MAX_LOG_RECORD_BYTES,
+  MAX_STAGED_BYTES,
   MAX_U32,
   NONCE_BYTES,
 } from './limits';
@@ -45,6 +46,8 @@ export const MSG_GET_CHECKPOINT = 0x05;
 export const MSG_CHECKPOINT = 0x85;
 export const MSG_SELF_TEST = 0x06;
 export const MSG_SELF_TEST_REPORT = 0x86;
+export const MSG_STAGE = 0x07;
+export const MSG_STAGED = 0x87;
 export const MSG_ERROR = 0x7f;
 
 /** Host requests use 0x01..0x3F; 0x40..0x7E are kept for reader-initiated messages of later versions. */
@@ -106,6 +109,8 @@ export const MAX_SELF_TEST_ENTRIES = 16;
 export const MAX_SELF_TEST_NAME_BYTES = 16;
 /** Self-test detail: 40, not 48, so that 16 full entries (16 x 61 bytes of CBOR) fit MAX_FRAME_PAYLOAD. */
 export const MAX_SELF_TEST_DETAIL_BYTES = 40;
+/** STAGE chunk: 960 bytes plus the message's own CBOR (≤ 10 bytes) fits one 1 KB frame payload. */
+export const MAX_STAGE_CHUNK_BYTES = 960;
 /** Deepest CBOR nesting of a message: SELF_TEST_REPORT = message array > entries array > entry array. */
 export const MESSAGE_MAX_DEPTH = 3;
 
@@ -216,6 +221,23 @@ export interface SelfTestReportMessage {
   type: typeof MSG_SELF_TEST_REPORT;
   entries: SelfTestEntry[];
 }
+/**
+ * STAGE: one chunk of an object too large for one signed command (a directory or blocklist; SPEC.md §10).
+ * Chunks are unsigned: the signed command that follows names the staged bytes by SHA-256.
+ */
+export interface StageMessage {
+  type: typeof MSG_STAGE;
+  offset: number;
+  total: number;
+  chunk: Uint8Array;
+}
+export interface StagedMessage {
+  type: typeof MSG_STAGED;
+  /** Contiguous bytes received from offset 0. */
+  received: number;
+  /** SHA-256 of the staged object once received === total, else null. */
+  digest: Uint8Array | null;
+}
 export interface ErrorMessage {
   type: typeof MSG_ERROR;
   /** status.ts code. */
@@ -236,6 +258,8 @@ export type Message =
   | CheckpointMessage
   | SelfTestMessage
   | SelfTestReportMessage
+  | StageMessage
+  | StagedMessage
   | ErrorMessage;
 
 export type MessageErrorCode = 'MSG_UNKNOWN_TYPE' | 'MSG_BAD_CBOR' | 'MSG_BAD_SHAPE';
@@ -353,6 +377,15 @@ const MESSAGE_SPECS: MessageSpec[] = [
         textF('detail', MAX_SELF_TEST_DETAIL_BYTES),
       ]),
     ),
+  ]),
+  msg(MSG_STAGE, 'STAGE', [
+    uintF('offset', 0, MAX_STAGED_BYTES - 1),
+    uintF('total', 1, MAX_STAGED_BYTES),
+    bstrF('chunk', 1, MAX_STAGE_CHUNK_BYTES),
+  ]),
+  msg(MSG_STAGED, 'STAGED', [
+    uintF('received', 0, MAX_STAGED_BYTES),
+    orNull(bstrF('digest', HASH_BYTES, HASH_BYTES)),
   ]),
   msg(MSG_ERROR, 'ERROR', [uintF('code', 0, MAX_STATUS_CODE), textF('message', MAX_ERROR_MESSAGE_BYTES)]),
 ];

@@ -15,7 +15,9 @@ export function civilFromDays(days: number): { year: number; month: number; day:
   const z = days + 719468; // shift the epoch to 0000-03-01 so that leap days end each year
   const era = Math.floor(z / 146097);
   const doe = z - era * 146097; // [0, 146096]
-  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
+  const yoe = Math.floor(
+    (doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365,
+  );
   const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100)); // [0, 365]
   const mp = Math.floor((5 * doy + 2) / 153); // month from March = 0
   const day = doy - Math.floor((153 * mp + 2) / 5) + 1;

@@ -32,7 +32,8 @@ function checkSigned<T>(
   crypto: ProtocolCrypto,
 ): Verdict<T> {
   // Signature first: any change to the signed bytes reads as SIGNATURE_INVALID, whatever field it hit.
-  if (!signatureValid(opened, signerPublicKey, crypto.verify)) return failVerdict('SIGNATURE_INVALID', 'signature invalide');
+  if (!signatureValid(opened, signerPublicKey, crypto.verify))
+    return failVerdict('SIGNATURE_INVALID', 'signature invalide');
   if (fundId !== null && valueFund !== null && !bytesEqual(fundId, valueFund)) {
     return failVerdict('WRONG_FUND', 'appartient à une autre caisse');
   }
@@ -107,7 +108,8 @@ export function verifyVoucher(
   const v = o.value.value;
   const s = checkSigned(o.value.opened, v, fundId, v.fundId, v.issuerKeyId, issuerPublicKey, crypto);
   if (!s.ok) return failVerdict(s.code, s.message);
-  if (!bytesEqual(v.cardUid, cardUid)) return failVerdict('CARD_UID_MISMATCH', "le bon n'appartient pas à cette carte");
+  if (!bytesEqual(v.cardUid, cardUid))
+    return failVerdict('CARD_UID_MISMATCH', "le bon n'appartient pas à cette carte");
   if (month < v.startMonth) return failVerdict('NOT_YET_VALID', 'bon pas encore valide');
   if (month >= v.startMonth + v.validityMonths) return failVerdict('EXPIRED', 'bon expiré');
   return okVerdict({ voucher: v, envelope: o.value.opened.bytes });
@@ -124,7 +126,8 @@ export function verifyState(
   const o = inRegion ? openStateInRegion(bytes) : openState(bytes);
   if (!o.ok) return failVerdict(o.code, o.message);
   const st = o.value.value;
-  if (!bytesEqual(st.pseudonym, pseudonym)) return failVerdict('WRONG_KEY', "l'état appartient à une autre carte");
+  if (!bytesEqual(st.pseudonym, pseudonym))
+    return failVerdict('WRONG_KEY', "l'état appartient à une autre carte");
   const s = checkSigned(o.value.opened, st, null, null, null, readerPublicKey, crypto);
   if (!s.ok) return failVerdict(s.code, s.message);
   return okVerdict({ state: st, body: o.value.opened.body, envelope: o.value.opened.bytes });
@@ -141,7 +144,8 @@ export function verifyConfig(
   if (!o.ok) return failVerdict(o.code, o.message);
   const c = o.value.value;
   const s = checkSigned(o.value.opened, c, fundId, c.fundId, c.signerKeyId, signerPublicKey, crypto);
-  if (s.ok && c.readerId !== readerId) return failVerdict('WRONG_KEY', 'configuration destinée à un autre lecteur');
+  if (s.ok && c.readerId !== readerId)
+    return failVerdict('WRONG_KEY', 'configuration destinée à un autre lecteur');
   return s;
 }
 
@@ -168,7 +172,8 @@ export function verifyCheckpoint(
   if (!o.ok) return failVerdict(o.code, o.message);
   const c = o.value.value;
   const s = checkSigned(o.value.opened, c, fundId, c.fundId, null, readerPublicKey, crypto);
-  if (s.ok && c.readerId !== readerId) return failVerdict('WRONG_KEY', "point de contrôle d'un autre lecteur");
+  if (s.ok && c.readerId !== readerId)
+    return failVerdict('WRONG_KEY', "point de contrôle d'un autre lecteur");
   return s;
 }
 

@@ -24,14 +24,30 @@ function load(name: string): VectorFile {
 describe('golden vectors', () => {
   it('cover every structure of the protocol', () => {
     const names = files.map((f) => f.replace('.json', ''));
-    for (const s of ['key_certificate', 'reader_certificate', 'directory', 'voucher', 'state', 'config', 'blocklist', 'log_record', 'log_chain', 'checkpoint', 'command', 'card_header', 'card_image', 'cbor', 'ed25519', 'frame']) {
+    for (const s of [
+      'key_certificate',
+      'reader_certificate',
+      'directory',
+      'voucher',
+      'state',
+      'config',
+      'blocklist',
+      'log_record',
+      'log_chain',
+      'checkpoint',
+      'command',
+      'card_header',
+      'card_image',
+      'cbor',
+      'ed25519',
+      'frame',
+    ]) {
       expect(names).toContain(s);
     }
   });
 
   for (const file of files) {
     const vf = load(file);
-    if (vf.structure === 'frame') continue; // run by protocol/src/frame vectors test (stream format)
     for (const [name, crypto] of [
       ['host', hostCrypto],
       ['reference', referenceCrypto],
@@ -40,7 +56,11 @@ describe('golden vectors', () => {
         let valid = 0;
         for (const t of vf.tests) {
           const o = runVectorCase(vf.structure, t as VectorCase, crypto);
-          expect({ id: t.id, result: o.result, code: o.code }).toEqual({ id: t.id, result: t.result, code: t.code });
+          expect({ id: t.id, result: o.result, code: o.code }).toEqual({
+            id: t.id,
+            result: t.result,
+            code: t.code,
+          });
           expect(o.decoded).toEqual(t.decoded);
           if (o.result === 'valid') valid++;
         }
@@ -72,22 +92,32 @@ describe('golden vectors', () => {
     let checked = 0;
     for (const file of files) {
       const rel = 'protocol/vectors/' + file;
-      const commits = execFileSync('git', ['log', '--format=%H', '--', rel], { cwd: repoRoot, encoding: 'utf8' })
+      const commits = execFileSync('git', ['log', '--format=%H', '--', rel], {
+        cwd: repoRoot,
+        encoding: 'utf8',
+      })
         .split('\n')
         .filter(Boolean);
       const current = load(file);
       for (const c of commits) {
         let old: VectorFile;
         try {
-          old = JSON.parse(execFileSync('git', ['show', `${c}:${rel}`], { cwd: repoRoot, encoding: 'utf8', maxBuffer: 64 << 20 }));
+          old = JSON.parse(
+            execFileSync('git', ['show', `${c}:${rel}`], {
+              cwd: repoRoot,
+              encoding: 'utf8',
+              maxBuffer: 64 << 20,
+            }),
+          );
         } catch {
           continue; // the file was deleted in that commit: a deletion itself fails the coverage test above
         }
         expect(old.tests.length).toBeLessThanOrEqual(current.tests.length);
         for (let i = 0; i < old.tests.length; i++) {
-          expect(caseDigest(current.tests[i] as VectorCase), `${file} #${old.tests[i].id} changed since ${c.slice(0, 8)}`).toBe(
-            caseDigest(old.tests[i] as VectorCase),
-          );
+          expect(
+            caseDigest(current.tests[i] as VectorCase),
+            `${file} #${old.tests[i].id} changed since ${c.slice(0, 8)}`,
+          ).toBe(caseDigest(old.tests[i] as VectorCase));
         }
         checked++;
       }

@@ -147,8 +147,7 @@ export function recoverX(y: bigint, sign: number): bigint | null {
 }
 
 export type DecodeResult =
-  | { ok: true; point: Point }
-  | { ok: false; reason: 'NON_CANONICAL' | 'NOT_ON_CURVE' | 'X_ZERO_SIGN' };
+  { ok: true; point: Point } | { ok: false; reason: 'NON_CANONICAL' | 'NOT_ON_CURVE' | 'X_ZERO_SIGN' };
 
 /** Decoding, RFC 8032 §5.1.3 including the y < p and "x = 0 with sign bit 1" rejections. */
 export function decodePoint(bytes: Uint8Array): DecodeResult {

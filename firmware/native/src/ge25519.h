@@ -208,19 +208,27 @@ INTERNAL NOINLINE void ge_tobytes2(u8 s1[32], const ge_p3 *p1, u8 s2[32], const 
  * table and keeps the wanted one with masks, then negates it with masks if the digit is negative, so
  * neither the sequence of operations nor any address depends on the scalar. */
 
-/* r = e * table[0] ... with table[m-1] = m P, e in [-8, 8]; e = 0 gives the identity (1, 1, 0). */
+/* r = e * P given table[m-1] = m P, e in [-8, 8]; e = 0 gives the identity (1, 1, 0). Every word of every
+ * entry is read, in the same order whatever e is, and kept or dropped with a mask: no address depends on
+ * the secret digit. */
 INTERNAL NOINLINE void ge_select(ge_precomp *r, const ge_precomp table[CARNET_FB_ENTRIES], i32 e) {
   u32 neg = (u32)e >> 31;
   u32 abs_e = (u32)((e ^ (0 - (i32)neg)) + (i32)neg);
-  fe_set_small(r->ypx, 1);
-  fe_set_small(r->ymx, 1);
-  fe_set_small(r->xy2d, 0);
-  for (u32 m = 1; m <= CARNET_FB_ENTRIES; m++) {
-    u32 mask = ct_mask(ct_eq_small(abs_e, m));
-    fe_cmov(r->ypx, table[m - 1].ypx, mask);
-    fe_cmov(r->ymx, table[m - 1].ymx, mask);
-    fe_cmov(r->xy2d, table[m - 1].xy2d, mask);
+  u32 mask[CARNET_FB_ENTRIES];
+#pragma GCC unroll 8
+  for (u32 m = 0; m < CARNET_FB_ENTRIES; m++) mask[m] = ct_mask(ct_eq_small(abs_e, m + 1));
+  /* A ge_precomp is 24 consecutive u32 (3 x fe), so the table is read as rows of 24 words. */
+  const u32 *tw = &table[0].ypx[0];
+  u32 *rw = &r->ypx[0];
+  for (u32 w = 0; w < 24; w++) {
+    u32 acc = 0;
+#pragma GCC unroll 8
+    for (u32 m = 0; m < CARNET_FB_ENTRIES; m++) acc |= tw[24 * m + w] & mask[m];
+    rw[w] = acc;
   }
+  u32 id = ct_eq_small(abs_e, 0); /* 1 for the identity (1, 1, 0) */
+  r->ypx[0] |= id;
+  r->ymx[0] |= id;
   /* -(x, y) = (-x, y): y+x and y-x trade places, 2dxy changes sign. */
   u32 negmask = ct_mask(neg);
   fe minus;

@@ -31,30 +31,47 @@ INTERNAL void store64_be(u8 *p, u64 v) {
   }
 }
 
-/* One 128-byte block (FIPS 180-4 §6.4.2). The eight working variables rotate through the array v,
- * indexed modulo 8 from the round number, so the loop body stays small (flash is scarce). */
+#define SHA_S0(x) (SHA_ROTR(x, 28) ^ SHA_ROTR(x, 34) ^ SHA_ROTR(x, 39))
+#define SHA_S1(x) (SHA_ROTR(x, 14) ^ SHA_ROTR(x, 18) ^ SHA_ROTR(x, 41))
+#define SHA_s0(x) (SHA_ROTR(x, 1) ^ SHA_ROTR(x, 8) ^ ((x) >> 7))
+#define SHA_s1(x) (SHA_ROTR(x, 19) ^ SHA_ROTR(x, 61) ^ ((x) >> 6))
+
+/* Round i of FIPS 180-4 §6.4.2 step 3, with the variables renamed instead of moved: the caller rotates
+ * the argument list, so that after 8 rounds every variable is back in its own name. */
+#define SHA_ROUND(a, b, c, d, e, f, g, h, i)                                       \
+  do {                                                                             \
+    u64 t1_ = (h) + SHA_S1(e) + (((e) & (f)) ^ (~(e) & (g))) + SHA512_K[i] + w[i]; \
+    u64 t2_ = SHA_S0(a) + (((a) & (b)) ^ ((a) & (c)) ^ ((b) & (c)));              \
+    (d) += t1_;                                                                    \
+    (h) = t1_ + t2_;                                                               \
+  } while (0)
+
+/* One 128-byte block (FIPS 180-4 §6.4.2). The whole schedule W_0..W_79 is expanded first (640 bytes of
+ * stack, in a frame of its own that never overlaps the point arithmetic), then the 80 rounds run 8 at a
+ * time with constant names, so no working variable is ever copied. */
 INTERNAL NOINLINE void sha512_block(u64 h[8], const u8 *p) {
-  u64 w[16], v[8];
+  u64 w[80];
   for (int i = 0; i < 16; i++) w[i] = load64_be(p + 8 * i);
-  for (int i = 0; i < 8; i++) v[i] = h[i];
-  for (int i = 0; i < 80; i++) {
-    if (i >= 16) {
-      u64 w15 = w[(i - 15) & 15], w2 = w[(i - 2) & 15];
-      u64 s0 = SHA_ROTR(w15, 1) ^ SHA_ROTR(w15, 8) ^ (w15 >> 7);
-      u64 s1 = SHA_ROTR(w2, 19) ^ SHA_ROTR(w2, 61) ^ (w2 >> 6);
-      w[i & 15] += s0 + s1 + w[(i - 7) & 15];
-    }
-    /* Round i with a = v[-i], b = v[1-i], ..., h = v[7-i] (indices mod 8). */
-    u64 a = v[(0 - i) & 7], b = v[(1 - i) & 7], c = v[(2 - i) & 7], d = v[(3 - i) & 7];
-    u64 e = v[(4 - i) & 7], f = v[(5 - i) & 7], g = v[(6 - i) & 7], hh = v[(7 - i) & 7];
-    u64 t1 = hh + (SHA_ROTR(e, 14) ^ SHA_ROTR(e, 18) ^ SHA_ROTR(e, 41)) + ((e & f) ^ (~e & g)) +
-             SHA512_K[i] + w[i & 15];
-    u64 t2 = (SHA_ROTR(a, 28) ^ SHA_ROTR(a, 34) ^ SHA_ROTR(a, 39)) + ((a & b) ^ (a & c) ^ (b & c));
-    /* New e = d + t1 goes where d was; new a = t1 + t2 goes where h was, which is a's slot next round. */
-    v[(3 - i) & 7] = d + t1;
-    v[(7 - i) & 7] = t1 + t2;
+  for (int i = 16; i < 80; i++) w[i] = SHA_s1(w[i - 2]) + w[i - 7] + SHA_s0(w[i - 15]) + w[i - 16];
+  u64 a = h[0], b = h[1], c = h[2], d = h[3], e = h[4], f = h[5], g = h[6], hh = h[7];
+  for (int i = 0; i < 80; i += 8) {
+    SHA_ROUND(a, b, c, d, e, f, g, hh, i);
+    SHA_ROUND(hh, a, b, c, d, e, f, g, i + 1);
+    SHA_ROUND(g, hh, a, b, c, d, e, f, i + 2);
+    SHA_ROUND(f, g, hh, a, b, c, d, e, i + 3);
+    SHA_ROUND(e, f, g, hh, a, b, c, d, i + 4);
+    SHA_ROUND(d, e, f, g, hh, a, b, c, i + 5);
+    SHA_ROUND(c, d, e, f, g, hh, a, b, i + 6);
+    SHA_ROUND(b, c, d, e, f, g, hh, a, i + 7);
   }
-  for (int i = 0; i < 8; i++) h[i] += v[i];
+  h[0] += a;
+  h[1] += b;
+  h[2] += c;
+  h[3] += d;
+  h[4] += e;
+  h[5] += f;
+  h[6] += g;
+  h[7] += hh;
 }
 
 INTERNAL void sha512_init(sha512_ctx *s) {

@@ -37,11 +37,18 @@ export function encodeCommand(c: Command): Uint8Array {
 }
 
 /** [body, signature, signer_certificate / null] (SPEC.md §10). Throws if it would not fit one frame. */
-export function signCommand(c: Command, signer: Ed25519Signer, signerCertificate: Uint8Array | null): Uint8Array {
+export function signCommand(
+  c: Command,
+  signer: Ed25519Signer,
+  signerCertificate: Uint8Array | null,
+): Uint8Array {
   const body = encodeCommand(c);
   const out = cborEncode([body, signer.sign(signedMessage(body)), signerCertificate]);
   if (out.length > MAX_COMMAND_BYTES) {
-    throw { code: 'COMMAND_TOO_LARGE', message: 'commande signée de ' + out.length + ' octets, au-delà de ' + MAX_COMMAND_BYTES };
+    throw {
+      code: 'COMMAND_TOO_LARGE',
+      message: 'commande signée de ' + out.length + ' octets, au-delà de ' + MAX_COMMAND_BYTES,
+    };
   }
   return out;
 }
@@ -65,7 +72,8 @@ function argsShape(kind: number, args: CborValue[], f: Fields): void {
     g = new Fields(args, 'arguments', 2);
     const inline = g.isNull(0);
     const staged = g.isNull(1);
-    if (g.error === '' && inline === staged) g.fail('STRUCT_SHAPE', 'objet en ligne ou objet déposé, exactement un');
+    if (g.error === '' && inline === staged)
+      g.fail('STRUCT_SHAPE', 'objet en ligne ou objet déposé, exactement un');
     if (!inline) g.bytesMax(0, 'object', MAX_INLINE_OBJECT_BYTES);
     if (!staged) g.bytes(1, 'staged_sha256', HASH_BYTES);
   } else {
@@ -103,14 +111,16 @@ export function openCommand(bytes: Uint8Array): Verdict<OpenedCommand> {
   const d = cborDecode(bytes);
   if (!d.ok) return failVerdict('STRUCT_CBOR', d.message);
   const v = d.value;
-  if (!Array.isArray(v) || v.length !== 3) return failVerdict('STRUCT_ENVELOPE', 'commande : [corps, signature, certificat] attendu');
+  if (!Array.isArray(v) || v.length !== 3)
+    return failVerdict('STRUCT_ENVELOPE', 'commande : [corps, signature, certificat] attendu');
   const body = v[0];
   const sig = v[1];
   const cert = v[2];
   if (!(body instanceof Uint8Array) || !(sig instanceof Uint8Array) || sig.length !== SIGNATURE_BYTES) {
     return failVerdict('STRUCT_ENVELOPE', 'commande : corps ou signature de 64 octets manquant');
   }
-  if (cert !== null && !(cert instanceof Uint8Array)) return failVerdict('STRUCT_ENVELOPE', 'commande : certificat invalide');
+  if (cert !== null && !(cert instanceof Uint8Array))
+    return failVerdict('STRUCT_ENVELOPE', 'commande : certificat invalide');
   const fields = decodeBody(body, TYPE_COMMAND, COMMAND_FIELDS);
   if (!fields.ok) return failVerdict(fields.code, fields.message);
   const c = readCommand(fields.value);

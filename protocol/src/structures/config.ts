@@ -117,7 +117,10 @@ export function readConfig(fields: CborValue[]): Verdict<ReaderConfig> {
     c.categories.push(cat);
   }
   if (f.error === '' && (c.perCardDayMax < c.perTapMax || c.readerDayMax < c.perCardDayMax)) {
-    f.fail('STRUCT_RANGE', 'limites incohérentes (par passage ≤ par carte et par jour ≤ par lecteur et par jour)');
+    f.fail(
+      'STRUCT_RANGE',
+      'limites incohérentes (par passage ≤ par carte et par jour ≤ par lecteur et par jour)',
+    );
   }
   if (f.error !== '') return failVerdict(f.errorCode, f.error);
   return okVerdict(c);
@@ -130,7 +133,9 @@ export function openConfig(bytes: Uint8Array): Verdict<{ opened: Opened; value: 
 /** A configuration may only lower the limits of the reader's certificate (SPEC.md §7). */
 export function configWithinCertificate(c: ReaderConfig, limits: ReaderLimits): boolean {
   return (
-    c.perTapMax <= limits.perTapMax && c.perCardDayMax <= limits.perCardDayMax && c.readerDayMax <= limits.readerDayMax
+    c.perTapMax <= limits.perTapMax &&
+    c.perCardDayMax <= limits.perCardDayMax &&
+    c.readerDayMax <= limits.readerDayMax
   );
 }
 
@@ -171,10 +176,12 @@ function readBytesList(f: Fields, i: number, name: string, len: number, max: num
   const out: Uint8Array[] = [];
   for (let j = 0; j < raw.length && f.error === ''; j++) {
     const v = raw[j];
-    if (!(v instanceof Uint8Array) || v.length !== len) f.fail('STRUCT_SHAPE', name + ' : ' + len + ' octets attendus');
+    if (!(v instanceof Uint8Array) || v.length !== len)
+      f.fail('STRUCT_SHAPE', name + ' : ' + len + ' octets attendus');
     else out.push(v);
   }
-  if (f.error === '' && !strictlyIncreasingBytes(out)) f.fail('STRUCT_ORDER', name + ' : liste non triée ou en double');
+  if (f.error === '' && !strictlyIncreasingBytes(out))
+    f.fail('STRUCT_ORDER', name + ' : liste non triée ou en double');
   return out;
 }
 
@@ -199,7 +206,10 @@ export function readBlocklist(fields: CborValue[]): Verdict<Blocklist> {
     } else b.readerIds.push(v);
   }
   b.issuerKeyIds = readBytesList(f, 5, 'issuer_key_ids', KEY_ID_BYTES, MAX_BLOCKLIST_ENTRIES);
-  if (f.error === '' && b.pseudonyms.length + b.readerIds.length + b.issuerKeyIds.length > MAX_BLOCKLIST_ENTRIES) {
+  if (
+    f.error === '' &&
+    b.pseudonyms.length + b.readerIds.length + b.issuerKeyIds.length > MAX_BLOCKLIST_ENTRIES
+  ) {
     f.fail('STRUCT_TOO_LARGE', 'plus de ' + MAX_BLOCKLIST_ENTRIES + ' entrées');
   }
   if (f.error !== '') return failVerdict(f.errorCode, f.error);

@@ -63,7 +63,10 @@ export function checkBody(value: CborValue, type: number, count: number): Verdic
     return failVerdict('STRUCT_VERSION', 'version de format ' + String(value[1]) + ' inconnue');
   }
   if (value.length !== count + 2) {
-    return failVerdict('STRUCT_SHAPE', 'structure de type ' + type + ' : ' + (value.length - 2) + ' champs au lieu de ' + count);
+    return failVerdict(
+      'STRUCT_SHAPE',
+      'structure de type ' + type + ' : ' + (value.length - 2) + ' champs au lieu de ' + count,
+    );
   }
   const out: CborValue[] = [];
   for (let i = 2; i < value.length; i++) out.push(value[i]);
@@ -83,7 +86,11 @@ function openDecoded(value: CborValue, bytes: Uint8Array, type: number, count: n
   }
   const body = value[0];
   const signature = value[1];
-  if (!(body instanceof Uint8Array) || !(signature instanceof Uint8Array) || signature.length !== SIGNATURE_BYTES) {
+  if (
+    !(body instanceof Uint8Array) ||
+    !(signature instanceof Uint8Array) ||
+    signature.length !== SIGNATURE_BYTES
+  ) {
     return failVerdict('STRUCT_ENVELOPE', 'enveloppe : corps ou signature de 64 octets manquant');
   }
   const fields = decodeBody(body, type, count);

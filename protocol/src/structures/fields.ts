@@ -41,7 +41,10 @@ export class Fields {
       return min;
     }
     if (v < min || v > max) {
-      this.fail('STRUCT_RANGE', 'le champ « ' + name + ' » vaut ' + v + ', hors de [' + min + ', ' + max + ']');
+      this.fail(
+        'STRUCT_RANGE',
+        'le champ « ' + name + ' » vaut ' + v + ', hors de [' + min + ', ' + max + ']',
+      );
       return min;
     }
     return v;
@@ -56,7 +59,10 @@ export class Fields {
       return 0;
     }
     if (v < min || v > max) {
-      this.fail('STRUCT_RANGE', 'le champ « ' + name + ' » vaut ' + v + ', hors de [' + min + ', ' + max + ']');
+      this.fail(
+        'STRUCT_RANGE',
+        'le champ « ' + name + ' » vaut ' + v + ', hors de [' + min + ', ' + max + ']',
+      );
       return 0;
     }
     return v;

@@ -202,7 +202,9 @@ export function openKeyCertificate(bytes: Uint8Array): Verdict<{ opened: Opened;
   return openTyped(bytes, TYPE_KEY_CERT, KEY_CERT_FIELDS, readKeyCertificate);
 }
 
-export function openReaderCertificate(bytes: Uint8Array): Verdict<{ opened: Opened; value: ReaderCertificate }> {
+export function openReaderCertificate(
+  bytes: Uint8Array,
+): Verdict<{ opened: Opened; value: ReaderCertificate }> {
   return openTyped(bytes, TYPE_READER_CERT, READER_CERT_FIELDS, readReaderCertificate);
 }
 

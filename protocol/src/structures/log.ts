@@ -17,7 +17,15 @@ import {
 } from '../limits';
 import { Verdict, failVerdict, okVerdict } from '../verdict';
 import { Fields } from './fields';
-import { Opened, TYPE_CHECKPOINT, TYPE_LOG_RECORD, checkBody, encodeBody, openTyped, sealEnvelope } from './envelope';
+import {
+  Opened,
+  TYPE_CHECKPOINT,
+  TYPE_LOG_RECORD,
+  checkBody,
+  encodeBody,
+  openTyped,
+  sealEnvelope,
+} from './envelope';
 
 export const LOG_SALE_PENDING = 1;
 export const LOG_SALE_COMMIT = 2;
@@ -157,7 +165,10 @@ export function readLogRecord(fields: CborValue[]): Verdict<LogRecord> {
 /** Decodes one record's bytes (no envelope: records are covered by the chain and checkpoints). */
 export function decodeLogRecord(bytes: Uint8Array): Verdict<LogRecord> {
   if (bytes.length > MAX_LOG_RECORD_BYTES) {
-    return failVerdict('STRUCT_TOO_LARGE', 'relevé du journal de plus de ' + MAX_LOG_RECORD_BYTES + ' octets');
+    return failVerdict(
+      'STRUCT_TOO_LARGE',
+      'relevé du journal de plus de ' + MAX_LOG_RECORD_BYTES + ' octets',
+    );
   }
   const d = cborDecode(bytes);
   if (!d.ok) return failVerdict('STRUCT_CBOR', d.message);
@@ -207,7 +218,12 @@ export function verifyLogRun(
     const r = decodeLogRecord(records[i]);
     const expected = fromSeq + i;
     if (!r.ok) {
-      return { ok: false, code: r.code, message: r.message, value: { head: head, lastSeq: expected - 1, records: out } };
+      return {
+        ok: false,
+        code: r.code,
+        message: r.message,
+        value: { head: head, lastSeq: expected - 1, records: out },
+      };
     }
     if (r.value.seq !== expected) {
       return {
@@ -220,7 +236,12 @@ export function verifyLogRun(
     head = chainNext(head, records[i], sha256);
     out.push(r.value);
   }
-  return { ok: true, code: '', message: '', value: { head: head, lastSeq: fromSeq + records.length - 1, records: out } };
+  return {
+    ok: true,
+    code: '',
+    message: '',
+    value: { head: head, lastSeq: fromSeq + records.length - 1, records: out },
+  };
 }
 
 export interface Checkpoint {

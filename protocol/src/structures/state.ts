@@ -2,14 +2,7 @@
 
 import { CborValue, cborDecode } from '../cbor';
 import { Ed25519Signer, Sha256 } from '../crypto/types';
-import {
-  MAX_AMOUNT_CENTS,
-  MAX_MONTH,
-  MAX_U32,
-  MIN_MONTH,
-  PSEUDONYM_BYTES,
-  STATE_ID_BYTES,
-} from '../limits';
+import { MAX_AMOUNT_CENTS, MAX_MONTH, MAX_U32, MIN_MONTH, PSEUDONYM_BYTES, STATE_ID_BYTES } from '../limits';
 import { Verdict, failVerdict, okVerdict } from '../verdict';
 import { Fields } from './fields';
 import {

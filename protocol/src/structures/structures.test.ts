@@ -7,11 +7,55 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { hostCrypto, sha256Host } from '../node/ed25519';
 import * as F from '../../scripts/vector-fixtures';
-import { openVoucher, signVoucher, monthlyAllocation, allocationForMonth, Voucher, CARRY_CAPPED, RULE_HOUSEHOLD, RULE_PARTS } from './voucher';
-import { openState, signState, stateId, voucherId, balanceFor, carriedInto, carriedFromStart, carriedForNewState, encodeState, SpendState } from './state';
-import { openConfig, signConfig, coveredShare, configWithinCertificate, openBlocklist, signBlocklist, sortedBytesContains } from './config';
-import { openKeyCertificate, signKeyCertificate, openReaderCertificate, signReaderCertificate, openDirectory, signDirectory, findDirectoryEntry } from './keys';
-import { chainGenesis, chainNext, encodeLogRecord, decodeLogRecord, verifyLogRun, LOG_SALE_PENDING, LOG_SALE_COMMIT } from './log';
+import {
+  openVoucher,
+  signVoucher,
+  monthlyAllocation,
+  allocationForMonth,
+  Voucher,
+  CARRY_CAPPED,
+  RULE_HOUSEHOLD,
+  RULE_PARTS,
+} from './voucher';
+import {
+  openState,
+  signState,
+  stateId,
+  voucherId,
+  balanceFor,
+  carriedInto,
+  carriedFromStart,
+  carriedForNewState,
+  encodeState,
+  SpendState,
+} from './state';
+import {
+  openConfig,
+  signConfig,
+  coveredShare,
+  configWithinCertificate,
+  openBlocklist,
+  signBlocklist,
+  sortedBytesContains,
+} from './config';
+import {
+  openKeyCertificate,
+  signKeyCertificate,
+  openReaderCertificate,
+  signReaderCertificate,
+  openDirectory,
+  signDirectory,
+  findDirectoryEntry,
+} from './keys';
+import {
+  chainGenesis,
+  chainNext,
+  encodeLogRecord,
+  decodeLogRecord,
+  verifyLogRun,
+  LOG_SALE_PENDING,
+  LOG_SALE_COMMIT,
+} from './log';
 import {
   NTAG215_LAYOUT,
   NTAG216_LAYOUT,
@@ -27,11 +71,22 @@ import {
   pagesToWrite,
 } from '../card';
 import { MAX_SLOT_BYTES, MAX_VOUCHER_BYTES } from '../limits';
-import { civilFromDays, daysFromCivil, monthOfTime, monthIndex, monthLabel, parseMonthLabel, monthStartTime, localDay } from '../time';
+import {
+  civilFromDays,
+  daysFromCivil,
+  monthOfTime,
+  monthIndex,
+  monthLabel,
+  parseMonthLabel,
+  monthStartTime,
+  localDay,
+} from '../time';
 import { utf8Encode } from '../bytes';
 
 function strip<T extends object>(o: T): T {
-  return JSON.parse(JSON.stringify(o, (_k, v) => (v instanceof Uint8Array ? Buffer.from(v).toString('hex') : v)));
+  return JSON.parse(
+    JSON.stringify(o, (_k, v) => (v instanceof Uint8Array ? Buffer.from(v).toString('hex') : v)),
+  );
 }
 
 describe('structures round-trip through sign → open', () => {
@@ -85,7 +140,12 @@ describe('money rules', () => {
     expect(coveredShare(1, 3333)).toBe(0);
     expect(coveredShare(100000000, 10000)).toBe(100000000);
   });
-  const state = (month: number, carried: number, spent: number): SpendState => ({ ...F.sampleState(new Uint8Array(16)), month, carried, spent });
+  const state = (month: number, carried: number, spent: number): SpendState => ({
+    ...F.sampleState(new Uint8Array(16)),
+    month,
+    carried,
+    spent,
+  });
   it('no carry-over: a new month starts from the allocation', () => {
     const s = state(F.NOV_2026, 0, 1000);
     expect(carriedInto(F.voucherFlat, s, F.NOV_2026 + 1)).toBe(0);
@@ -123,12 +183,19 @@ describe('state and voucher ids', () => {
 describe('log chain', () => {
   it('chains records and stops at a gap, keeping what verified', () => {
     const g = chainGenesis(F.fundId, 101, sha256Host);
-    const r1 = encodeLogRecord({ seq: 1, time: F.T0, kind: LOG_SALE_PENDING, data: [1, 100, 100, new Uint8Array(10)] });
+    const r1 = encodeLogRecord({
+      seq: 1,
+      time: F.T0,
+      kind: LOG_SALE_PENDING,
+      data: [1, 100, 100, new Uint8Array(10)],
+    });
     const r2 = encodeLogRecord({ seq: 2, time: F.T0, kind: LOG_SALE_COMMIT, data: [1] });
     const r4 = encodeLogRecord({ seq: 4, time: F.T0, kind: LOG_SALE_COMMIT, data: [1] });
     const ok = verifyLogRun(g, 1, [r1, r2], sha256Host);
     expect(ok.ok).toBe(true);
-    expect(Buffer.from(ok.value.head)).toEqual(Buffer.from(chainNext(chainNext(g, r1, sha256Host), r2, sha256Host)));
+    expect(Buffer.from(ok.value.head)).toEqual(
+      Buffer.from(chainNext(chainNext(g, r1, sha256Host), r2, sha256Host)),
+    );
     const gap = verifyLogRun(g, 1, [r1, r2, r4], sha256Host);
     expect(gap.ok).toBe(false);
     expect(gap.code).toBe('LOG_GAP');
@@ -209,10 +276,22 @@ describe('card layout (SPEC.md §12.2)', () => {
     };
     const v = signVoucher(big, F.issuer);
     const s = signState(
-      { ...F.sampleState(new Uint8Array(16)), month: 1631, cardSeq: 4294967295, carried: 100000000, spent: 100000000, lastAmount: -100000000, readerId: 4294967295, logSeq: 4294967295, time: 4294967295 },
+      {
+        ...F.sampleState(new Uint8Array(16)),
+        month: 1631,
+        cardSeq: 4294967295,
+        carried: 100000000,
+        spent: 100000000,
+        lastAmount: -100000000,
+        readerId: 4294967295,
+        logSeq: 4294967295,
+        time: 4294967295,
+      },
       F.reader1,
     );
-    console.log(`largest voucher ${v.length} B (region ${MAX_VOUCHER_BYTES}), largest state ${s.length} B (region ${MAX_SLOT_BYTES})`);
+    console.log(
+      `largest voucher ${v.length} B (region ${MAX_VOUCHER_BYTES}), largest state ${s.length} B (region ${MAX_SLOT_BYTES})`,
+    );
     expect(v.length).toBeLessThanOrEqual(MAX_VOUCHER_BYTES);
     expect(s.length).toBeLessThanOrEqual(MAX_SLOT_BYTES);
     expect(pagesToWrite(s.length)).toBeLessThanOrEqual(NTAG215_LAYOUT.slotA.pages);
@@ -224,6 +303,8 @@ describe('card layout (SPEC.md §12.2)', () => {
     expect(decodeCardHeader(new Uint8Array(3)).ok).toBe(false);
   });
   it('verifies against the host crypto', () => {
-    expect(hostCrypto.verify(F.issuer.publicKey, new Uint8Array([1]), F.issuer.sign(new Uint8Array([1])))).toBe(true);
+    expect(
+      hostCrypto.verify(F.issuer.publicKey, new Uint8Array([1]), F.issuer.sign(new Uint8Array([1]))),
+    ).toBe(true);
   });
 });
