@@ -63,6 +63,7 @@ export const ENTRIES = [
   'carnet_ed25519_sign',
   'carnet_ed25519_pubkey',
   'carnet_sha512',
+  'carnet_ed25519_check_pubkey',
   'carnet_ed25519_version',
 ] as const;
 export type EntryName = (typeof ENTRIES)[number];
@@ -138,9 +139,12 @@ function run(cmd: string, args: string[], cwd?: string): string {
       throw new Error(
         `${cmd} introuvable : installez les paquets Debian gcc-arm-none-eabi, qemu-system-arm, clang et lld ` +
           `(scripts/setup.sh) / ${cmd} not found: install the Debian packages listed in scripts/setup.sh`,
+        { cause: e },
       );
     }
-    throw new Error(`${cmd} ${args.join(' ')}\n${err.stdout ?? ''}${err.stderr ?? err.message}`);
+    throw new Error(`${cmd} ${args.join(' ')}\n${err.stdout ?? ''}${err.stderr ?? err.message}`, {
+      cause: e,
+    });
   }
 }
 
@@ -251,6 +255,7 @@ export function generatedTs(info: NativeOffsets): string {
     `export const ED25519_OFFSET_SIGN = ${hex(info.offsets.carnet_ed25519_sign)};`,
     `export const ED25519_OFFSET_PUBKEY = ${hex(info.offsets.carnet_ed25519_pubkey)};`,
     `export const ED25519_OFFSET_SHA512 = ${hex(info.offsets.carnet_sha512)};`,
+    `export const ED25519_OFFSET_CHECK_PUBKEY = ${hex(info.offsets.carnet_ed25519_check_pubkey)};`,
     `export const ED25519_OFFSET_VERSION = ${hex(info.offsets.carnet_ed25519_version)};`,
     '',
   ].join('\n');

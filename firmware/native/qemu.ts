@@ -13,7 +13,8 @@ export type HarnessOp =
   | { op: 'verify'; sig: Uint8Array; pub: Uint8Array; msg: Uint8Array; measure?: boolean }
   | { op: 'sign'; seed: Uint8Array; msg: Uint8Array; measure?: boolean }
   | { op: 'pubkey'; seed: Uint8Array; measure?: boolean }
-  | { op: 'sha512'; msg: Uint8Array; measure?: boolean };
+  | { op: 'sha512'; msg: Uint8Array; measure?: boolean }
+  | { op: 'checkPubkey'; pub: Uint8Array; measure?: boolean };
 
 export interface HarnessResult {
   /** The entry's return value (verify: 1 valid, 0 invalid; others: 0 done). */
@@ -90,6 +91,12 @@ export function encodeJob(build: NativeBuild, ops: HarnessOp[]): Uint8Array {
         data = o.msg;
         len = o.msg.length;
         break;
+      case 'checkPubkey':
+        if (o.pub.length !== 32) throw new Error('harness checkPubkey needs 32 bytes');
+        code = 'K';
+        data = o.pub;
+        len = 0;
+        break;
     }
     parts.push(new Uint8Array([code.charCodeAt(0), o.measure ? 1 : 0, 0, 0]), u32le(len), data);
     const pad = (4 - (data.length % 4)) % 4;
@@ -111,7 +118,7 @@ export function parseHarnessOutput(stdout: string, count: number): HarnessRun {
   const results: HarnessResult[] = [];
   for (let i = 0; i < count; i++) {
     const line = lines[1 + i];
-    const m = /^([VSPH]) (\d+) (-?\d+)(?: ([0-9a-f]+))?(?: icount=(\d+) stack=(\d+))?$/.exec(line ?? '');
+    const m = /^([VSPHK]) (\d+) (-?\d+)(?: ([0-9a-f]+))?(?: icount=(\d+) stack=(\d+))?$/.exec(line ?? '');
     if (!m || Number(m[2]) !== i) throw new Error(`harness: bad line ${i}: ${line}`);
     results.push({
       ret: Number(m[3]),

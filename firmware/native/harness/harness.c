@@ -5,9 +5,10 @@
  * calls its entries at blob + offset | 1 (Thumb), exactly as E.nativeCall does.
  *
  * Input, "job.bin" in QEMU's working directory (little-endian):
- *   "CJOB", u32 count, u32 offsets[5] (verify, sign, pubkey, sha512, version), u32 blob size,
- *   then count records: u8 op ('V' verify, 'S' sign, 'P' public key, 'H' SHA-512), u8 measure, u16 0,
- *   u32 msglen, then V: sig[64] pub[32] msg | S: seed[32] msg | P: seed[32] | H: msg, padded to 4 bytes.
+ *   "CJOB", u32 count, u32 offsets[6] (verify, sign, pubkey, sha512, check_pubkey, version), u32 blob
+ *   size, then count records: u8 op ('V' verify, 'S' sign, 'P' public key, 'H' SHA-512, 'K' key check),
+ *   u8 measure, u16 0, u32 msglen, then V: sig[64] pub[32] msg | S: seed[32] msg | P: seed[32] | H: msg |
+ *   K: pub[32], padded to 4 bytes.
  * Output, one line per record on the semihosting console:
  *   "<op> <index> <return value> [<hex output>] [icount=<n> stack=<bytes>]"
  * then "DONE <count>"; any problem prints "ERROR ..." and exits with a failure status.
@@ -240,13 +241,14 @@ void harness_main(void) {
   u32 job_len = read_file("job.bin", 7, job, JOB_MAX);
   if (job_len < 36 || rd32(job) != 0x424f4a43u /* "CJOB" */) fail("bad job header");
   u32 count = rd32(job + 4);
-  u32 off[5];
-  for (int i = 0; i < 5; i++) off[i] = rd32(job + 8 + 4 * i);
-  if (rd32(job + 28) != blob_len) fail("blob size differs from the job's");
-  for (int i = 0; i < 5; i++)
+  u32 off[6];
+  for (int i = 0; i < 6; i++) off[i] = rd32(job + 8 + 4 * i);
+  if (rd32(job + 32) != blob_len) fail("blob size differs from the job's");
+  for (int i = 0; i < 6; i++)
     if (off[i] >= blob_len || (off[i] & 1)) fail("bad entry offset");
   u32 e_verify = (u32)blob + off[0] + 1, e_sign = (u32)blob + off[1] + 1;
-  u32 e_pub = (u32)blob + off[2] + 1, e_sha = (u32)blob + off[3] + 1, e_version = (u32)blob + off[4] + 1;
+  u32 e_pub = (u32)blob + off[2] + 1, e_sha = (u32)blob + off[3] + 1, e_check = (u32)blob + off[4] + 1;
+  u32 e_version = (u32)blob + off[5] + 1;
 
   int version = ((int (*)(void))e_version)();
   line_len = 0;
@@ -258,7 +260,7 @@ void harness_main(void) {
   lnum((u32)blob);
   lend();
 
-  const u8 *p = job + 32;
+  const u8 *p = job + 36;
   const u8 *end = job + job_len;
   for (u32 i = 0; i < count; i++) {
     if (p + 8 > end) fail("truncated record");
@@ -300,6 +302,12 @@ void harness_main(void) {
         args[3] = 0;
         fn = e_sha;
         outlen = 64;
+        break;
+      case 'K': /* check_pubkey(pub) */
+        need = 32;
+        args[0] = (u32)d;
+        args[1] = args[2] = args[3] = 0;
+        fn = e_check;
         break;
       default:
         fail("unknown op");

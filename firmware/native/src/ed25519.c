@@ -9,6 +9,7 @@
  *   carnet_ed25519_sign(sig64_out, seed32, msg, msglen)  0 done, -1 bad arguments
  *   carnet_ed25519_pubkey(pub32_out, seed32)           0 done, -1 bad arguments
  *   carnet_sha512(out64, msg, msglen)                  0 done, -1 bad arguments
+ *   carnet_ed25519_check_pubkey(pub32)                 0 acceptable key, else why not (GE_* in ge25519.h)
  *   carnet_ed25519_version()                           CARNET_ED25519_ABI
  */
 #include "carnet_ed25519.h"
@@ -64,20 +65,20 @@ INTERNAL NOINLINE void nonce(u32 r[8], const u8 prefix[32], const u8 *m, u32 n) 
  * R is never decoded: a non-canonical or off-curve R cannot equal a canonical encoding. */
 CARNET_EXPORT("carnet_ed25519_verify")
 int carnet_ed25519_verify(const uint8_t *sig, const uint8_t *pub, const uint8_t *msg, int32_t msglen) {
-  ge_p3 a, rc;
+  ge_p3 a;
   u32 k[8];
   u8 kb[32], chk[32];
   if (sig == 0 || pub == 0 || msglen < 0 || (msg == 0 && msglen != 0)) return -1;
   if (!sc_is_canonical(sig + 32)) return 0;
-  if (!ge_frombytes(&a, pub)) return 0;
+  if (ge_frombytes(&a, pub) != GE_OK) return 0;
   if (ge_is_small_order(&a)) return 0;
   challenge(k, sig, pub, msg, (u32)msglen);
   sc_tobytes(kb, k);
   /* [S]B - [k]A = [S]B + [k](-A), -(X:Y:Z:T) = (-X:Y:Z:-T) */
   fe_neg(a.X, a.X);
   fe_neg(a.T, a.T);
-  ge_double_scalarmult(&rc, kb, &a, sig + 32);
-  ge_tobytes(chk, &rc);
+  ge_double_scalarmult(&a, kb, &a, sig + 32); /* a := R' (a is read before it is overwritten) */
+  ge_tobytes(chk, &a);
   u32 diff = 0;
   for (int i = 0; i < 32; i++) diff |= (u32)(chk[i] ^ sig[i]);
   return diff == 0;
@@ -135,6 +136,18 @@ int carnet_sha512(uint8_t *out, const uint8_t *msg, int32_t msglen) {
   sha512_update(&ctx, msg, (u32)msglen);
   sha512_final(&ctx, out);
   return 0;
+}
+
+/* Whether a public key passes the rule's key checks (decoding and small order), and if not why:
+ * 1 y >= p, 2 not on the curve, 3 x = 0 with the sign bit set, 4 small order. Verification applies exactly
+ * these checks; this entry lets the host link and the tests see the reason. */
+CARNET_EXPORT("carnet_ed25519_check_pubkey")
+int carnet_ed25519_check_pubkey(const uint8_t *pub) {
+  ge_p3 a;
+  if (pub == 0) return -1;
+  int why = ge_frombytes(&a, pub);
+  if (why != GE_OK) return why;
+  return ge_is_small_order(&a) ? GE_SMALL_ORDER : GE_OK;
 }
 
 CARNET_EXPORT("carnet_ed25519_version")

@@ -121,12 +121,18 @@ INTERNAL NOINLINE void ge_add_precomp(ge_p1p1 *r, const ge_p3 *p, const ge_preco
   }
 }
 
-/* Decoding, RFC 8032 §5.1.3, with the protocol's strictness: returns 0 (reject) if y >= p (non-canonical),
- * if x^2 = (y^2 - 1) / (d y^2 + 1) has no root (not on the curve), or if x = 0 with the sign bit set.
+/* Reasons for refusing a point encoding (RFC 8032 §5.1.3) or a public key (the carnet rule). */
+#define GE_OK 0
+#define GE_NON_CANONICAL 1 /* y >= p */
+#define GE_NOT_ON_CURVE 2  /* x^2 = (y^2 - 1) / (d y^2 + 1) has no root */
+#define GE_X_ZERO_SIGN 3   /* x = 0 with the sign bit set */
+#define GE_SMALL_ORDER 4   /* [8]A = identity (public keys only) */
+
+/* Decoding, RFC 8032 §5.1.3, with the protocol's strictness: GE_OK, or why the encoding is refused.
  * Public data (variable time). */
 INTERNAL NOINLINE int ge_frombytes(ge_p3 *r, const u8 s[32]) {
   fe y2, u, v, v3, t, x, chk;
-  if (!fe_bytes_canonical(s)) return 0;
+  if (!fe_bytes_canonical(s)) return GE_NON_CANONICAL;
   u32 sign = s[31] >> 7;
   fe_frombytes(r->Y, s);
   fe_set_small(r->Z, 1);
@@ -147,19 +153,19 @@ INTERNAL NOINLINE int ge_frombytes(ge_p3 *r, const u8 s[32]) {
   fe_sub(t, chk, u);
   if (!fe_iszero(t)) {             /* step 3: v x^2 = -u: multiply by sqrt(-1) */
     fe_add(t, chk, u);
-    if (!fe_iszero(t)) return 0;   /* neither: no square root, not a curve point */
+    if (!fe_iszero(t)) return GE_NOT_ON_CURVE; /* neither: no square root */
     fe_mul(x, x, FE_SQRTM1);
   }
-  if (fe_iszero(x) && sign) return 0; /* step 4: x = 0 cannot carry the sign bit */
+  if (fe_iszero(x) && sign) return GE_X_ZERO_SIGN; /* step 4 */
   if (fe_isodd(x) != sign) fe_neg(x, x);
   fe_copy(r->X, x);
   fe_mul(r->T, x, r->Y);
-  return 1;
+  return GE_OK;
 }
 
 /* 1 if [8]P is the identity, i.e. P is one of the 8 points of small order. Three doublings, then
  * X = 0 and Y = Z. Public data. */
-INTERNAL int ge_is_small_order(const ge_p3 *p) {
+INTERNAL NOINLINE int ge_is_small_order(const ge_p3 *p) {
   ge_p1p1 t;
   ge_p3 q;
   ge_dbl(&t, p);
@@ -305,16 +311,11 @@ INTERNAL void sc_wnaf(signed char naf[256], const u8 s[32], int w) {
   }
 }
 
-/* r = [k]A + [s]B, with A's odd multiples computed here (width 5) and B's from the constant table. */
-INTERNAL NOINLINE void ge_double_scalarmult(ge_p3 *r, const u8 k[32], const ge_p3 *A, const u8 s[32]) {
-  signed char nk[256], ns[256];
-  ge_cached ai[8]; /* (2i+1) A */
+/* ai[i] = (2i+1) A for i = 0..7, in cached form (a frame of its own: its temporaries do not stay on the
+ * stack during the main loop). */
+INTERNAL NOINLINE void ge_odd_multiples(ge_cached ai[8], const ge_p3 *A) {
   ge_p1p1 t;
   ge_p3 a2, u;
-
-  sc_wnaf(nk, k, 5);
-  sc_wnaf(ns, s, CARNET_BASE_WNAF_WIDTH);
-
   ge_p3_to_cached(&ai[0], A);
   ge_dbl(&t, A);
   ge_p1p1_to_p3(&a2, &t);
@@ -323,7 +324,15 @@ INTERNAL NOINLINE void ge_double_scalarmult(ge_p3 *r, const u8 k[32], const ge_p
     ge_p1p1_to_p3(&u, &t);
     ge_p3_to_cached(&ai[i], &u);
   }
+}
 
+/* The joint double-and-add loop of ge_double_scalarmult (Straus-Shamir: one chain of doublings for both
+ * scalars, an addition wherever a wNAF digit is non-zero). */
+INTERNAL NOINLINE void ge_straus(ge_p3 *r, const u8 k[32], const ge_cached ai[8], const u8 s[32]) {
+  signed char nk[256], ns[256];
+  ge_p1p1 t;
+  sc_wnaf(nk, k, 5);
+  sc_wnaf(ns, s, CARNET_BASE_WNAF_WIDTH);
   ge_p3_identity(r);
   int i = 255;
   while (i >= 0 && nk[i] == 0 && ns[i] == 0) i--;
@@ -341,6 +350,15 @@ INTERNAL NOINLINE void ge_double_scalarmult(ge_p3 *r, const u8 k[32], const ge_p
     }
     ge_p1p1_to_p2(r, &t);
   }
+}
+
+/* r = [k]A + [s]B, with A's odd multiples (width 5) computed here and B's from the constant table. The
+ * three phases have separate frames so that only the 1 KB table of A stays on the stack throughout (the
+ * budget is 3 KB). r may be A itself: A is only read before r is first written. */
+INTERNAL NOINLINE void ge_double_scalarmult(ge_p3 *r, const u8 k[32], const ge_p3 *A, const u8 s[32]) {
+  ge_cached ai[8]; /* (2i+1) A */
+  ge_odd_multiples(ai, A);
+  ge_straus(r, k, ai, s);
 }
 
 #endif

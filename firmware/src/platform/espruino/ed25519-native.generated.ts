@@ -5,14 +5,15 @@
 /** Storage file holding the Thumb blob (firmware/native/build/ed25519.bin). */
 export const ED25519_BLOB_NAME = 'ed25519.bin';
 /** Blob size in bytes. */
-export const ED25519_BLOB_SIZE = 18324;
+export const ED25519_BLOB_SIZE = 18404;
 /** CRC-32 (IEEE 802.3, as E.CRC32 computes it) of the blob. */
-export const ED25519_BLOB_CRC32 = 0x2780d45e;
+export const ED25519_BLOB_CRC32 = 0x60e090f6;
 /** carnet_ed25519_version() of this blob (CARNET_ED25519_ABI). */
 export const ED25519_BLOB_ABI = 1;
 /** Entry offsets from the start of the blob (even; E.nativeCall needs address + offset + 1 for Thumb). */
 export const ED25519_OFFSET_VERIFY = 0x0;
-export const ED25519_OFFSET_SIGN = 0x20c;
-export const ED25519_OFFSET_PUBKEY = 0x3fc;
-export const ED25519_OFFSET_SHA512 = 0x448;
-export const ED25519_OFFSET_VERSION = 0x4a8;
+export const ED25519_OFFSET_SIGN = 0xf4;
+export const ED25519_OFFSET_PUBKEY = 0x2e4;
+export const ED25519_OFFSET_SHA512 = 0x330;
+export const ED25519_OFFSET_CHECK_PUBKEY = 0x390;
+export const ED25519_OFFSET_VERSION = 0x3bc;
