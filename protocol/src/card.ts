@@ -44,8 +44,8 @@ function region(name: string, firstPage: number, pages: number): CardRegion {
   return { name: name, firstPage: firstPage, pages: pages };
 }
 
-// Voucher 40 pages (160 B) and slots 42 pages (168 B) each: a v1 voucher envelope is ~135 B and a
-// state envelope ~125 B, so each region keeps ~20 % for future fields, and both slots are equal so a
+// Voucher 40 pages (160 B) and slots 42 pages (168 B) each: a v1 voucher envelope is at most 138 B and
+// a state envelope at most 137 B, so each region keeps room for future fields, and both slots are equal so a
 // reader alternates between them with the same code.
 export const NTAG215_LAYOUT: CardLayout = {
   chip: CHIP_NTAG215,
