@@ -13,5 +13,7 @@ export default defineConfig({
     testTimeout: 300_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // Builds the native Ed25519 (firmware/native) once, before the test files run in parallel.
+    globalSetup: ['firmware/native/vitest.global-setup.ts'],
   },
 });

@@ -54,6 +54,12 @@ export const GENERATED_TS_CHECKED_IN = path.join(
  */
 export const BLOB_MAX_BYTES = 24 * 1024;
 
+/**
+ * Stack budget of any entry (issue 3): 3 KB. Espruino calls native code on its own C stack, whose free
+ * part on a Pico is a few kilobytes; the emulator test measures every entry's high-water mark against it.
+ */
+export const NATIVE_STACK_MAX_BYTES = 3 * 1024;
+
 /** Name of the Storage file on the reader (Espruino Storage names are at most 28 characters). */
 export const STORAGE_NAME = 'ed25519.bin';
 
@@ -130,7 +136,7 @@ export interface NativeBuild {
   info: NativeOffsets;
 }
 
-function run(cmd: string, args: string[], cwd?: string): string {
+export function run(cmd: string, args: string[], cwd?: string): string {
   try {
     return execFileSync(cmd, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   } catch (e) {
@@ -209,6 +215,34 @@ export function checkBlobElf(elf: string): void {
   }
   const undef = run('arm-none-eabi-nm', ['-u', elf]).trim();
   if (undef !== '') throw new Error(`blob Ed25519 : symboles non définis ${undef}`);
+}
+
+/**
+ * Links an object into a blob with src/blob.ld at base 0 and at 0x10000, checks both ELF files
+ * (checkBlobElf) and requires the two binaries to be identical, then the budget; returns the bytes. Leaves
+ * a.elf / b.elf in `work`. Throws with a French message on any violation.
+ */
+export function linkCheckedBlob(obj: string, work: string): Buffer {
+  const elfA = path.join(work, 'a.elf');
+  const elfB = path.join(work, 'b.elf');
+  linkBlob(obj, 0, elfA);
+  linkBlob(obj, 0x10000, elfB);
+  checkBlobElf(elfA);
+  checkBlobElf(elfB);
+  const binA = path.join(work, 'a.bin');
+  const binB = path.join(work, 'b.bin');
+  run('arm-none-eabi-objcopy', ['-O', 'binary', '-j', '.text', elfA, binA]);
+  run('arm-none-eabi-objcopy', ['-O', 'binary', '-j', '.text', elfB, binB]);
+  const blob = readFileSync(binA);
+  if (!blob.equals(readFileSync(binB))) {
+    throw new Error(
+      'blob Ed25519 : le code dépend de son adresse de chargement (liens à 0 et 0x10000 différents)',
+    );
+  }
+  if (blob.length > BLOB_MAX_BYTES) {
+    throw new Error(`blob Ed25519 : ${blob.length} octets, au-delà du budget de ${BLOB_MAX_BYTES}`);
+  }
+  return blob;
 }
 
 function entryOffsets(elf: string): Record<EntryName, number> {
@@ -294,25 +328,8 @@ export function ensureNativeBuild(options: { force?: boolean; log?: (s: string) 
   log('arm-none-eabi-gcc: ed25519.c -> ed25519.o');
   const obj = path.join(work, 'ed25519.o');
   run('arm-none-eabi-gcc', [...THUMB_CFLAGS, '-c', '-o', obj, src], work);
+  const blob = linkCheckedBlob(obj, work);
   const elfA = path.join(work, 'a.elf');
-  const elfB = path.join(work, 'b.elf');
-  linkBlob(obj, 0, elfA);
-  linkBlob(obj, 0x10000, elfB);
-  checkBlobElf(elfA);
-  checkBlobElf(elfB);
-  const binA = path.join(work, 'a.bin');
-  const binB = path.join(work, 'b.bin');
-  run('arm-none-eabi-objcopy', ['-O', 'binary', '-j', '.text', elfA, binA]);
-  run('arm-none-eabi-objcopy', ['-O', 'binary', '-j', '.text', elfB, binB]);
-  const blob = readFileSync(binA);
-  if (!blob.equals(readFileSync(binB))) {
-    throw new Error(
-      'blob Ed25519 : le code dépend de son adresse de chargement (liens à 0 et 0x10000 différents)',
-    );
-  }
-  if (blob.length > BLOB_MAX_BYTES) {
-    throw new Error(`blob Ed25519 : ${blob.length} octets, au-delà du budget de ${BLOB_MAX_BYTES}`);
-  }
   const info: NativeOffsets = {
     abi: abiVersion(),
     size: blob.length,

@@ -68,7 +68,13 @@ export interface Rfc8032Test {
 export function rfc8032Tests(): Rfc8032Test[] {
   const test1024 = wycheproofCases().find((c) => c.comment.endsWith('Test 1024'));
   if (!test1024) throw new Error('Wycheproof "Test 1024" missing');
-  const t = (name: string, seed: string, pub: string, msg: string | Uint8Array, sig: string): Rfc8032Test => ({
+  const t = (
+    name: string,
+    seed: string,
+    pub: string,
+    msg: string | Uint8Array,
+    sig: string,
+  ): Rfc8032Test => ({
     name,
     seed: fromHex(seed),
     pub: fromHex(pub),
@@ -119,9 +125,24 @@ export interface ProtocolVectorFile {
   cases: VerifyCase[];
 }
 
+interface ProtocolCase {
+  id: string | number;
+  comment?: string;
+  result: string;
+  // protocol/vectors/README.md layout: the signature in `bytes`, key and message in `context`
+  bytes?: string;
+  context?: { public_key?: string; message?: string };
+  // plain layout {pub, msg, sig}, accepted as well
+  pub?: string;
+  msg?: string;
+  sig?: string;
+}
+
 /**
- * Every protocol golden file with Ed25519 cases: protocol/vectors/ed25519*.json, Wycheproof-like
- * {tests: [{id, pub, msg, sig, result}]}. An empty list means none exists yet (the tests log it).
+ * Every protocol golden file with Ed25519 cases: protocol/vectors/ed25519*.json. The cases follow
+ * protocol/vectors/README.md ({id, comment, context: {public_key, message}, bytes: signature, result});
+ * a plain {pub, msg, sig, result} case is read too. An empty list means no such file exists (the tests
+ * log it).
  */
 export function protocolEd25519Vectors(): ProtocolVectorFile[] {
   const dir = path.join(REPO_ROOT, 'protocol', 'vectors');
@@ -129,19 +150,24 @@ export function protocolEd25519Vectors(): ProtocolVectorFile[] {
   const out: ProtocolVectorFile[] = [];
   for (const name of readdirSync(dir).sort()) {
     if (!/^ed25519.*\.json$/.test(name)) continue;
-    const doc = JSON.parse(readFileSync(path.join(dir, name), 'utf8')) as {
-      tests: { id: string | number; pub: string; msg: string; sig: string; result: string; comment?: string }[];
-    };
+    const doc = JSON.parse(readFileSync(path.join(dir, name), 'utf8')) as { tests?: ProtocolCase[] };
     if (!Array.isArray(doc.tests)) throw new Error(`${name}: no "tests" array`);
     out.push({
       file: name,
       cases: doc.tests.map((t) => {
-        if (t.result !== 'valid' && t.result !== 'invalid') throw new Error(`${name} #${t.id}: result ${t.result}`);
+        const pub = t.context?.public_key ?? t.pub;
+        const msg = t.context?.message ?? t.msg;
+        const sig = t.bytes ?? t.sig;
+        if (pub === undefined || msg === undefined || sig === undefined) {
+          throw new Error(`${name} #${t.id}: public key, message or signature missing`);
+        }
+        if (t.result !== 'valid' && t.result !== 'invalid')
+          throw new Error(`${name} #${t.id}: result ${t.result}`);
         return {
           id: `${name} #${t.id}`,
-          pub: fromHex(t.pub),
-          msg: fromHex(t.msg),
-          sig: fromHex(t.sig),
+          pub: fromHex(pub),
+          msg: fromHex(msg),
+          sig: fromHex(sig),
           valid: t.result === 'valid',
           comment: t.comment ?? '',
         };
@@ -164,7 +190,11 @@ export function referenceVerify(sig: Uint8Array, pub: Uint8Array, msg: Uint8Arra
 const PKCS8_ED25519_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
 
 export function nodeKey(seed: Uint8Array): crypto.KeyObject {
-  return crypto.createPrivateKey({ key: Buffer.concat([PKCS8_ED25519_PREFIX, seed]), format: 'der', type: 'pkcs8' });
+  return crypto.createPrivateKey({
+    key: Buffer.concat([PKCS8_ED25519_PREFIX, seed]),
+    format: 'der',
+    type: 'pkcs8',
+  });
 }
 
 /** node:crypto (OpenSSL) signature and public key of a seed. */
@@ -173,8 +203,18 @@ export function nodeSign(seed: Uint8Array, msg: Uint8Array): Uint8Array {
 }
 
 export function nodePublicKey(seed: Uint8Array): Uint8Array {
-  const spki = crypto.createPublicKey(nodeKey(seed)).export({ format: 'der', type: 'spki' });
+  return publicKeyOf(nodeKey(seed));
+}
+
+function publicKeyOf(key: crypto.KeyObject): Uint8Array {
+  const spki = crypto.createPublicKey(key).export({ format: 'der', type: 'spki' });
   return new Uint8Array(spki.subarray(spki.length - 32));
+}
+
+/** node:crypto's public key and signature of one seed, parsing the key once. */
+export function nodeKeyAndSign(seed: Uint8Array, msg: Uint8Array): { pub: Uint8Array; sig: Uint8Array } {
+  const key = nodeKey(seed);
+  return { pub: publicKeyOf(key), sig: new Uint8Array(crypto.sign(null, msg, key)) };
 }
 
 export function sha512(msg: Uint8Array): Uint8Array {

@@ -207,12 +207,15 @@ INTERNAL NOINLINE void ge_tobytes2(u8 s1[32], const ge_p3 *p1, u8 s2[32], const 
 }
 
 /* --- Fixed-base multiplication for signing, constant time ---------------------------------------------
- * The scalar a < 2^255 is written in 64 signed radix-16 digits e_i in [-8, 8]:
- *   a = sum e_i 16^i = sum_{u=0..7} 16^u sum_{j=0..7} e_{8j+u} 2^(32j)
- * and FB_BASE[j] holds 1..8 times 2^(32j) B. Horner's rule on u: 8 rounds of 8 table additions, with 4
- * doublings between rounds: 64 additions and 28 doublings. Each addition reads all 8 entries of its
- * table and keeps the wanted one with masks, then negates it with masks if the digit is negative, so
- * neither the sequence of operations nor any address depends on the scalar. */
+ * The scalar a < 2^255 is written in 64 signed radix-16 digits e_i in [-8, 8]. With T = CARNET_FB_TABLES
+ * tables and span S = 64 / T digits between them (T = 8, S = 8 in this build):
+ *   a = sum e_i 16^i = sum_{u=0..S-1} 16^u sum_{j=0..T-1} e_{Sj+u} 16^(Sj)
+ * and FB_BASE[j] holds 1..8 times 16^(Sj) B. Horner's rule on u: S rounds of T table additions with 4
+ * doublings between rounds, i.e. 64 additions and 4(S-1) doublings (28 here). Each addition reads all 8
+ * entries of its table and keeps the wanted one with masks, then negates it with masks if the digit is
+ * negative, so neither the sequence of operations nor any address depends on the scalar. Fewer tables
+ * trade flash for doublings (gen-tables.ts explains the choice). */
+#define FB_SPAN (64 / CARNET_FB_TABLES)
 
 /* r = e * P given table[m-1] = m P, e in [-8, 8]; e = 0 gives the identity (1, 1, 0). Every word of every
  * entry is read, in the same order whatever e is, and kept or dropped with a mask: no address depends on
@@ -262,8 +265,8 @@ INTERNAL NOINLINE void ge_scalarmult_base(ge_p3 *r, const u8 a[32]) {
   e[63] += carry;
 
   ge_p3_identity(r);
-  for (int u = 7; u >= 0; u--) {
-    if (u != 7) {
+  for (int u = FB_SPAN - 1; u >= 0; u--) {
+    if (u != FB_SPAN - 1) {
       for (int k = 0; k < 3; k++) {
         ge_dbl(&t, r);
         ge_p1p1_to_p2(r, &t);
@@ -272,7 +275,7 @@ INTERNAL NOINLINE void ge_scalarmult_base(ge_p3 *r, const u8 a[32]) {
       ge_p1p1_to_p3(r, &t);
     }
     for (int j = 0; j < CARNET_FB_TABLES; j++) {
-      ge_select(&sel, FB_BASE[j], e[(256 / 4 / CARNET_FB_TABLES) * j + u]);
+      ge_select(&sel, FB_BASE[j], e[FB_SPAN * j + u]);
       ge_add_precomp(&t, r, &sel, 0);
       ge_p1p1_to_p3(r, &t);
     }

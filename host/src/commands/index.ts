@@ -1,8 +1,12 @@
 // Every area registers its commands here (tresorerie, lecteur, carte, cles).
+import { registerCarte } from './carte';
+import { registerTresorerie } from './tresorerie';
 
 let registered = false;
 
 export function registerAll(): void {
   if (registered) return;
   registered = true;
+  registerCarte();
+  registerTresorerie();
 }

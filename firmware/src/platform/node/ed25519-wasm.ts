@@ -27,12 +27,18 @@ interface NativeExports {
   carnet_ed25519_sign(out: number, seed: number, msg: number, msglen: number): number;
   carnet_ed25519_pubkey(out: number, seed: number): number;
   carnet_sha512(out: number, msg: number, msglen: number): number;
+  carnet_ed25519_check_pubkey(pub: number): number;
   carnet_ed25519_version(): number;
 }
 
 export interface Ed25519Wasm extends Ed25519 {
   /** The C verifier's raw answer: 1 valid, 0 invalid, -1 bad arguments (lengths are checked before). */
   verifyRaw(sig: Uint8Array, pub: Uint8Array, msg: Uint8Array): number;
+  /**
+   * carnet_ed25519_check_pubkey: 0 if the 32-byte key passes the rule's key checks, else why not (1 y >= p,
+   * 2 not on the curve, 3 x = 0 with the sign bit set, 4 small order); -1 for a wrong length.
+   */
+  checkPublicKey(pub: Uint8Array): number;
   /** SHA-512 (FIPS 180-4) by the same C code. */
   sha512(msg: Uint8Array): Uint8Array;
   /** carnet_ed25519_version(): the blob ABI (CARNET_ED25519_ABI). */
@@ -98,6 +104,11 @@ export function loadEd25519Wasm(wasmPath?: string): Ed25519Wasm {
       const out = new Uint8Array(new Uint8Array(x.memory.buffer, OUT, 32));
       new Uint8Array(x.memory.buffer).fill(0, KEY, KEY + 32);
       return out;
+    },
+    checkPublicKey(pub: Uint8Array): number {
+      if (!(pub instanceof Uint8Array) || pub.length !== 32) return -1;
+      reserve(0).set(pub, KEY);
+      return x.carnet_ed25519_check_pubkey(KEY);
     },
     sha512(msg: Uint8Array): Uint8Array {
       const mem = reserve(msg.length);

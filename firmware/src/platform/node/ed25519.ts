@@ -7,8 +7,9 @@ import type { Ed25519 } from '../../hal/crypto';
 import { createTweetnaclEd25519 } from './ed25519-tweetnacl';
 import { ED25519_WASM_PATH, loadEd25519Wasm } from './ed25519-wasm';
 
-export function openNodeEd25519(log?: (line: string) => void): Ed25519 {
-  if (existsSync(ED25519_WASM_PATH)) return loadEd25519Wasm(ED25519_WASM_PATH);
+export function openNodeEd25519(log?: (line: string) => void, wasmPath?: string): Ed25519 {
+  const file = wasmPath === undefined ? ED25519_WASM_PATH : wasmPath;
+  if (existsSync(file)) return loadEd25519Wasm(file);
   (log === undefined ? console.warn : log)(
     'carnet : build WebAssembly de firmware/native absent (npm run build:native) ; le simulateur utilise ' +
       'tweetnacl, qui ne tourne pas sur un lecteur / WASM build missing, the simulator falls back to tweetnacl',

@@ -1,0 +1,3 @@
+// Gate fixture: must FAIL with rule "bigint-literal".
+var a = 10n;
+console.log(a);

@@ -1,0 +1,7 @@
+// Gate fixture: must FAIL with rule "class-static-block".
+class A {
+  static {
+    this.z = 4;
+  }
+}
+console.log(A.z);

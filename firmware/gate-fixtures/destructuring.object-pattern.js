@@ -1,0 +1,4 @@
+// Gate fixture: must FAIL with rule "destructuring".
+var o = { a: 1 };
+let { a } = o;
+console.log(a);

@@ -1,0 +1,5 @@
+// Gate fixture: must FAIL with rule "generator".
+function* g() {
+  yield 1;
+}
+console.log(g);

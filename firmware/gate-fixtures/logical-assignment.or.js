@@ -1,0 +1,4 @@
+// Gate fixture: must FAIL with rule "logical-assignment".
+var a = 0;
+a ||= 1;
+console.log(a);

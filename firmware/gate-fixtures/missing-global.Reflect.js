@@ -1,0 +1,2 @@
+// Gate fixture: must FAIL with rule "missing-global".
+console.log(Reflect.ownKeys({}));

@@ -1,0 +1,2 @@
+// Gate fixture: must FAIL with rule "missing-method".
+console.log('x'.codePointAt(0));

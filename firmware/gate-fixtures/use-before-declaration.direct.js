@@ -1,0 +1,5 @@
+// Gate fixture: must FAIL with rule "use-before-declaration".
+f();
+function f() {
+  console.log(1);
+}
