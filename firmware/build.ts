@@ -71,11 +71,13 @@ export const MAINTENANCE_BUTTON = 'BTN1';
 export const ESPRUINO_MODULES = ['Storage', 'crypto', 'heatshrink', 'Flash'];
 
 export interface BuiltFile {
-  file: string; // path relative to firmware/
+  file: string; // path relative to firmware/ (absolute when built elsewhere)
   storageName: string | null; // name in Espruino Storage, null for test-only bundles
   bytes: number;
   sha256: string;
   crc32: number;
+  /** Bytes of the bundle per source module, largest first (bundles only). */
+  modules?: { file: string; bytes: number }[];
 }
 
 export interface BuildResult {
@@ -188,12 +190,26 @@ export function loaderSource(bundleBytes: number, bundleCrc: number): string {
 }
 
 /** Bundles one entry; returns its text or the esbuild errors. */
-async function bundle(entry: string): Promise<{ text: string | null; errors: string[] }> {
+async function bundle(
+  entry: string,
+): Promise<{ text: string | null; errors: string[]; modules: { file: string; bytes: number }[] }> {
   try {
-    const r = await esbuild.build(esbuildOptions(entry));
+    const opts = esbuildOptions(entry);
+    opts.metafile = true;
+    const r = await esbuild.build(opts);
     const out = r.outputFiles === undefined ? [] : r.outputFiles;
-    if (out.length !== 1) return { text: null, errors: ['esbuild produced ' + out.length + ' files'] };
-    return { text: out[0].text, errors: [] };
+    if (out.length !== 1) {
+      return { text: null, errors: ['esbuild produced ' + out.length + ' files'], modules: [] };
+    }
+    // Bytes each source module contributes to the bundle: where the size budget goes.
+    const modules: { file: string; bytes: number }[] = [];
+    if (r.metafile !== undefined) {
+      for (const o of Object.values(r.metafile.outputs)) {
+        for (const f of Object.keys(o.inputs)) modules.push({ file: f, bytes: o.inputs[f].bytesInOutput });
+      }
+    }
+    modules.sort((a, b) => b.bytes - a.bytes);
+    return { text: out[0].text, errors: [], modules: modules };
   } catch (e) {
     const failure = e as { errors?: esbuild.Message[] };
     if (failure.errors !== undefined) {
@@ -205,9 +221,10 @@ async function bundle(entry: string): Promise<{ text: string | null; errors: str
               ? ''
               : m.location.file + ':' + m.location.line + ':' + m.location.column + ' ') + m.text,
         ),
+        modules: [],
       };
     }
-    return { text: null, errors: [String(e)] };
+    return { text: null, errors: [String(e)], modules: [] };
   }
 }
 
@@ -258,6 +275,7 @@ export async function buildFirmware(options?: BuildOptions): Promise<BuildResult
     for (const v of checkSubset(text, t.out)) result.violations.push({ file: t.out, v: v });
     writeAtomic(t.out, text);
     const f = describe(t.out, text, t.storage);
+    f.modules = b.modules;
     result.files.push(f);
     log(
       'firmware: ' +
@@ -270,6 +288,8 @@ export async function buildFirmware(options?: BuildOptions): Promise<BuildResult
         (t.budget === null ? ', test bundle' : ', budget ' + t.budget + ' bytes'),
     );
     if (t.budget !== null && f.bytes > t.budget) {
+      const top = b.modules.slice(0, 8).map((m) => m.file + ' ' + m.bytes);
+      log('firmware: largest modules of ' + f.file + ': ' + top.join(', '));
       result.errors.push(
         f.file +
           ': ' +

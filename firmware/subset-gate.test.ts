@@ -133,6 +133,22 @@ describe('esbuild output under the firmware settings', () => {
     expect(rulesIn(text)).toContain('esbuild-helper');
   });
 
+  it('a module that calls a function declared further down is refused once bundled', async () => {
+    const text = await bundleOf({
+      'lib.ts': 'export const table = build();\nfunction build(): number[] {\n  return [1];\n}\n',
+      'entry.ts': "import { table } from './lib';\nconsole.log(table);\n",
+    });
+    expect(rulesIn(text)).toEqual(['use-before-declaration']);
+  });
+
+  it('a closure over a loop `let` survives bundling and is refused', async () => {
+    const text = await bundleOf({
+      'entry.ts':
+        'const fns: (() => number)[] = [];\nfor (let i = 0; i < 3; i++) fns.push(() => i);\nconsole.log(fns);\n',
+    });
+    expect(rulesIn(text)).toEqual(['loop-closure']);
+  });
+
   it('keeps require("Storage") a plain call, moves class fields into constructors, invents no ||=', async () => {
     const text = await bundleOf({
       'entry.ts':

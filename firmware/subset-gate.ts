@@ -60,6 +60,7 @@ export const GATE_RULES: { [rule: string]: string } = {
   'unreachable-declaration': 'a function declared after return/throw in its block: it never comes to exist',
   'esbuild-helper': 'esbuild runtime helpers known to break (`import * as` → __copyProps/__export, ...)',
   'regexp-flag': 'regular expression flags other than g, i, m',
+  'meta-property': '`new.target` and `import.meta` (not in the accepted syntax of FACTS.md)',
 };
 
 /** FACTS.md: "Identifiers longer than 63 characters are silently truncated." */
@@ -258,6 +259,15 @@ function isBindingName(id: ts.Identifier): boolean {
   );
 }
 
+/** The symbol a name refers to; for a shorthand property `{ a }`, the variable `a`, not the property. */
+function refSymbol(checker: ts.TypeChecker, id: ts.Identifier): ts.Symbol | undefined {
+  const p = id.parent;
+  if (p !== undefined && ts.isShorthandPropertyAssignment(p) && p.name === id) {
+    return checker.getShorthandAssignmentValueSymbol(p);
+  }
+  return checker.getSymbolAtLocation(id);
+}
+
 /** Unwraps parentheses around an expression. */
 function skipParens(e: ts.Node): ts.Node {
   let n = e;
@@ -339,7 +349,7 @@ export function checkSubset(text: string, fileName: string): GateViolation[] {
   }
 
   function symbolOf(id: ts.Identifier): ts.Symbol | undefined {
-    return checker.getSymbolAtLocation(id);
+    return refSymbol(checker, id);
   }
 
   /** A bare reference to a global (nothing in the file declares it). */
@@ -521,6 +531,15 @@ export function checkSubset(text: string, fileName: string): GateViolation[] {
       }
     }
 
+    // --- new.target / import.meta
+    if (ts.isMetaProperty(node)) {
+      report(
+        node,
+        'meta-property',
+        '`' + node.getText(sf) + '`: not parsed by Espruino; pass the value explicitly',
+      );
+    }
+
     // --- BigInt literals, regexp flags
     if (node.kind === ts.SyntaxKind.BigIntLiteral) {
       report(node, 'bigint-literal', 'BigInt literal: Espruino has no BigInt');
@@ -621,7 +640,7 @@ function checkLoopClosures(
 ): void {
   function visit(node: ts.Node): void {
     if (ts.isIdentifier(node) && isReference(node)) {
-      const s = checker.getSymbolAtLocation(node);
+      const s = refSymbol(checker, node);
       const d = s !== undefined && s.declarations !== undefined ? s.declarations[0] : undefined;
       if (d !== undefined && ts.isVariableDeclaration(d) && ts.isVariableDeclarationList(d.parent)) {
         const list = d.parent;
@@ -668,8 +687,11 @@ function statementsOf(n: ts.Node): ts.NodeArray<ts.Statement> | null {
  * a name (call or bare reference: passing `f` as a callback before `function f` gives undefined) "runs
  * now" in a statement list when no function boundary lies between them, except functions invoked on the
  * spot (IIFEs). A use that runs now in the list holding a LATER declaration of that function is refused.
- * Calls are followed into the bodies of functions known by name (declarations and `const f = function`),
- * transitively, so `a(); function b(){}` is refused when an earlier `function a(){ b(); }` exists.
+ * Calls are followed into the bodies of functions known by name (declarations, `const f = function`,
+ * class constructors for `new X()`), transitively, so `a(); function b(){}` is refused when an earlier
+ * `function a(){ b(); }` exists. A function passed as a value is followed too (`list.forEach(f)` runs f at
+ * once; `setTimeout(f)` does not, but the two look alike: the gate assumes the worst). Method calls on
+ * objects (`o.m()`) are not followed: their target is unknown without types.
  */
 function checkDeclarationOrder(
   sf: ts.SourceFile,
@@ -677,19 +699,31 @@ function checkDeclarationOrder(
   report: (n: ts.Node, rule: string, msg: string) => void,
 ): void {
   function declOf(id: ts.Identifier): ts.Declaration | undefined {
-    const s = checker.getSymbolAtLocation(id);
+    const s = refSymbol(checker, id);
     if (s === undefined || s.declarations === undefined) return undefined;
     return s.declarations[0];
   }
 
-  /** The function body a callee name leads to, when it is statically known. */
+  /** The constructor body of a class (what `new X()` runs), if it has one. */
+  function constructorOf(c: ts.ClassLikeDeclaration): ts.Node | undefined {
+    for (const m of c.members) if (ts.isConstructorDeclaration(m) && m.body !== undefined) return m.body;
+    return undefined;
+  }
+
+  /**
+   * The function body a callee name leads to, when it is statically known: a function declaration, a
+   * variable holding a function expression or arrow, or a class (its constructor, for `new X()`; esbuild
+   * prints classes as `var X = class {...}`).
+   */
   function bodyOfCallee(id: ts.Identifier): ts.Node | undefined {
     const d = declOf(id);
     if (d === undefined) return undefined;
     if (ts.isFunctionDeclaration(d)) return d.body;
+    if (ts.isClassDeclaration(d)) return constructorOf(d);
     if (ts.isVariableDeclaration(d) && d.initializer !== undefined) {
       const init = skipParens(d.initializer);
       if (ts.isFunctionExpression(init) || ts.isArrowFunction(init)) return init.body;
+      if (ts.isClassExpression(init)) return constructorOf(init);
     }
     return undefined;
   }
@@ -790,12 +824,13 @@ function checkDeclarationOrder(
       ) {
         violation(site, d, via);
       }
-      if (isCallee(node)) {
-        const body = bodyOfCallee(node);
-        if (body !== undefined && visited.indexOf(body) < 0) {
-          visited.push(body);
-          ts.forEachChild(body, (c) => walkRunNow(c, site, via.concat([node.text + '()']), visited));
-        }
+      // Follow calls, and also functions passed as values (`list.forEach(f)` runs f now; `setTimeout(f)`
+      // does not, but the gate cannot tell them apart: it assumes the worst).
+      const body = bodyOfCallee(node);
+      if (body !== undefined && visited.indexOf(body) < 0) {
+        visited.push(body);
+        const step = isCallee(node) ? node.text + '()' : node.text;
+        ts.forEachChild(body, (c) => walkRunNow(c, site, via.concat([step]), visited));
       }
       return;
     }

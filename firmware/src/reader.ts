@@ -19,14 +19,17 @@
 //   export interface Reader {
 //     boot(): void;                 // open flash, recover the log, show the idle screen
 //     onKey(k: string): void;       // '0'..'9', 'A'..'D', '*', '#'
-//     onTick(): void;               // call every ~100 ms: timeouts, screens, card polling when waiting
+//     onTick(): void;               // call every ~100 ms: watchdog kick, link retransmission, screen
+//                                   // timeouts, and card polling while "Présentez / Reposez la carte"
 //     onHostBytes(b: Uint8Array): void; // raw bytes from the USB link (SLIP-framed protocol)
-//     pollCard(): void;             // detect a card and run a tap if one is present (shell may call it)
+//     pollCard(): void;             // detect a card and run a tap if one is present; the shell may also
+//                                   // call it when idle: a tap with no amount typed is a balance inquiry
 //     wantsMaintenance(): boolean;  // true after a signed MAINTENANCE command: the shell gives the REPL back
 //   }
 //   export function createReader(devices: Devices, crypto: ReaderCrypto, options: ReaderOptions): Reader
+//     (returns ReaderInternals, a Reader plus `core`, `service`, `ui()`, `lastReceipt()` for tests)
 //
-// Keys: 0-9 digits, '*' correction (delete last digit; on an empty amount: back/cancel), '#' validate,
+// Keys: 0-9 digits, '*' correction (deletes the last digit; on other screens: back / cancel), '#' validate,
 // 'A' balance inquiry (tap without amount), 'B' reprint last receipt, 'C' cancel last sale (refund),
 // 'D' day close (Z report).
 

@@ -22,7 +22,7 @@ const READERS = 50;
 const DAYS = 28;
 const EXPORTS_PER_READER = 4;
 /** Log records per tap slot on average (sale + commit, voids, refunds, balance inquiries). */
-const RECORDS_PER_TAP = 1.8;
+const RECORDS_PER_TAP = 1.64;
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf('--' + name);
@@ -38,7 +38,9 @@ async function importChild(dir: string): Promise<void> {
     if (process.env.BENCH_DEBUG) console.error(what, Math.round(process.resourceUsage().maxRSS / 1024), 'Mo');
   };
   stage('fonds');
-  const files = readdirSync(dir).filter((f) => f.startsWith('journal-')).sort();
+  const files = readdirSync(dir)
+    .filter((f) => f.startsWith('journal-'))
+    .sort();
   const t0 = performance.now();
   let records = 0;
   for (const f of files) {
@@ -48,7 +50,10 @@ async function importChild(dir: string): Promise<void> {
   }
   const importS = (performance.now() - t0) / 1000;
   stage('import');
-  const meta = JSON.parse(readFileSync(path.join(dir, 'meta.json'), 'utf8')) as { month: number; after: number };
+  const meta = JSON.parse(readFileSync(path.join(dir, 'meta.json'), 'utf8')) as {
+    month: number;
+    after: number;
+  };
   const t1 = performance.now();
   const rec = await reconcile(ledger, meta.month, meta.after);
   const recS = (performance.now() - t1) / 1000;
@@ -92,9 +97,13 @@ async function main(): Promise<void> {
     writeFileSync(path.join(dir, 'fonds.cbor'), m.fundBytes);
     writeFileSync(path.join(dir, 'meta.json'), JSON.stringify({ month: m.month, after: m.after }));
     m.exports.forEach((files, r) =>
-      files.forEach((f, i) => writeFileSync(path.join(dir, `journal-${String(r).padStart(3, '0')}-${i}.cbor`), f)),
+      files.forEach((f, i) =>
+        writeFileSync(path.join(dir, `journal-${String(r).padStart(3, '0')}-${i}.cbor`), f),
+      ),
     );
-    console.log(`données générées : ${m.records} relevés, ${READERS} lecteurs, en ${((performance.now() - g0) / 1000).toFixed(1)} s`);
+    console.log(
+      `données générées : ${m.records} relevés, ${READERS} lecteurs, en ${((performance.now() - g0) / 1000).toFixed(1)} s`,
+    );
     const self = fileURLToPath(import.meta.url);
     const out = spawnSync(process.execPath, ['--import', 'tsx', self, '--import', dir], {
       encoding: 'utf8',
@@ -103,8 +112,12 @@ async function main(): Promise<void> {
     });
     if (out.status !== 0) throw new Error('import: ' + out.stderr);
     const r = JSON.parse(out.stdout.trim().split('\n').pop() as string) as Record<string, number | boolean>;
-    console.log(`import + vérification + chaîne : ${r.records} relevés en ${(r.importSeconds as number).toFixed(1)} s = ${r.recordsPerSecond} relevés/s (objectif ≥ 15 000)`);
-    console.log(`réconciliation du mois : ${(r.reconcileSeconds as number).toFixed(1)} s (objectif ≤ 30 s), ${r.operations} opérations, équilibrée : ${r.balanced}, anomalies : ${r.anomalies}`);
+    console.log(
+      `import + vérification + chaîne : ${r.records} relevés en ${(r.importSeconds as number).toFixed(1)} s = ${r.recordsPerSecond} relevés/s (objectif ≥ 15 000)`,
+    );
+    console.log(
+      `réconciliation du mois : ${(r.reconcileSeconds as number).toFixed(1)} s (objectif ≤ 30 s), ${r.operations} opérations, équilibrée : ${r.balanced}, anomalies : ${r.anomalies}`,
+    );
     console.log(`mémoire (pic RSS du processus d'import) : ${r.peakRssMb} Mo (objectif ≤ 512 Mo)`);
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -62,7 +62,9 @@ describe('issue, read, renew', () => {
   });
 
   it('rule by parts needs --parts; flat rule ignores household size', async () => {
-    const e = await deskError(issueCard(await tap(new VirtualTag('NTAG215')), context(profile('parts')), ALICE, W));
+    const e = await deskError(
+      issueCard(await tap(new VirtualTag('NTAG215')), context(profile('parts')), ALICE, W),
+    );
     expect(e.code).toBe('MEMBER_PARTS');
     const r = await issueCard(
       await tap(new VirtualTag('NTAG215')),
@@ -78,13 +80,17 @@ describe('issue, read, renew', () => {
     const ctx = context();
     const r = await issueCard(await tap(tag), ctx, ALICE, W);
     // A reader writes state 1 in slot A and state 2 in slot B (SPEC.md §6.1).
-    const vEnv = tag.mem.subarray(6 * 4, 46 * 4);
-    const len = 2 + vEnv[1] - 0x40 + 0; // not used: voucher id computed from the region below
-    void len;
     const rep0 = await inspectCard(await tap(tag), ctx, NOW);
     expect(rep0.status).toBe('valide');
     const pseudo = Buffer.from(r.pseudonym, 'hex');
-    const s1 = { ...sampleState(voucherId(new Uint8Array(8), sha256Host)), pseudonym: pseudo, month: monthOfTime(NOW, 60), cardSeq: 1, spent: 1250, lastAmount: 1250 };
+    const s1 = {
+      ...sampleState(voucherId(new Uint8Array(8), sha256Host)),
+      pseudonym: pseudo,
+      month: monthOfTime(NOW, 60),
+      cardSeq: 1,
+      spent: 1250,
+      lastAmount: 1250,
+    };
     const s2 = { ...s1, cardSeq: 2, spent: 2000, lastAmount: 750, time: s1.time + 3600 };
     tag.mem.set(signState(s1, reader1), NTAG215_LAYOUT.slotA.firstPage * 4);
     tag.mem.set(signState(s2, reader1), NTAG215_LAYOUT.slotB.firstPage * 4);
@@ -149,7 +155,9 @@ describe('refusals: other fund, damaged voucher, copied voucher', () => {
   });
 
   it('without the issuer key, issuing is refused clearly', async () => {
-    const e = await deskError(issueCard(await tap(new VirtualTag('NTAG215')), { ...context(), issuer: null }, ALICE, W));
+    const e = await deskError(
+      issueCard(await tap(new VirtualTag('NTAG215')), { ...context(), issuer: null }, ALICE, W),
+    );
     expect(e.code).toBe('ISSUER_KEY_MISSING');
   });
 });

@@ -77,7 +77,11 @@ export async function deskError(p: Promise<unknown>): Promise<DeskError> {
 }
 
 /** A session on the tag whose `k`-th page write from now is torn (the tag then leaves the field). */
-export async function tapTorn(tag: VirtualTag, k: number, mode: 'old' | 'new' | 'garbage'): Promise<ApduCardIo> {
+export async function tapTorn(
+  tag: VirtualTag,
+  k: number,
+  mode: 'old' | 'new' | 'garbage',
+): Promise<ApduCardIo> {
   const io = await tap(tag);
   tag.tearAtWrite = tag.writes + k;
   tag.tearMode = mode;

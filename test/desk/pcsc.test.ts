@@ -75,17 +75,30 @@ describe('desk through pcscd (nfc-pcsc driving the virtual NTAG like an ACR122U)
   it('issue and read through PC/SC; a card pulled mid-issue reads "carte incomplète" and the re-run finishes', async () => {
     const tag = new VirtualTag('NTAG216');
     const ctx = context();
-    let { card, io } = await cardOn(tag);
+    const first = await cardOn(tag);
     tag.tearAtWrite = tag.writes + 12;
-    const e = await deskError(issueCard(io, ctx, { name: 'Chloé Petit', householdSize: 1, parts: null }, { now: NOW, protect: false, force: false }));
+    const e = await deskError(
+      issueCard(
+        first.io,
+        ctx,
+        { name: 'Chloé Petit', householdSize: 1, parts: null },
+        { now: NOW, protect: false, force: false },
+      ),
+    );
     expect(e.code).toBe('CARD_GONE');
     if (desk !== null) await desk.waitRemoved(5000);
-    ({ card, io } = await cardOn(tag));
+    expect(first.card.tag.present).toBe(false);
+    const { card, io } = await cardOn(tag);
     const rep = await inspectCard(io, ctx, NOW);
     expect(rep.status).toBe('incomplete');
     expect(rep.message).toMatch(/carte incomplète/);
     let t0 = Date.now();
-    const r = await issueCard(io, ctx, { name: 'Chloé Petit', householdSize: 1, parts: null }, { now: NOW, protect: false, force: false });
+    const r = await issueCard(
+      io,
+      ctx,
+      { name: 'Chloé Petit', householdSize: 1, parts: null },
+      { now: NOW, protect: false, force: false },
+    );
     timings.push('resume of a torn issue (NTAG216): ' + (Date.now() - t0) + ' ms');
     expect(r.resumed?.op).toBe('emettre');
     t0 = Date.now();
@@ -119,12 +132,18 @@ function carnet(dir: string, args: string[], env: Record<string, string> = {}): 
       [join(repoRoot, 'host', 'bin', 'carnet.mjs'), ...args, '--json'],
       {
         cwd: dir,
-        env: { ...process.env, CARNET_PASSPHRASE: PASS, CARNET_GUICHET: join(dir, 'guichet'), CARNET_NOW: String(NOW), ...env },
+        env: {
+          ...process.env,
+          CARNET_PASSPHRASE: PASS,
+          CARNET_GUICHET: join(dir, 'guichet'),
+          CARNET_NOW: String(NOW),
+          ...env,
+        },
         timeout: 60_000,
       },
       (err, stdout, stderr) => {
         const code = err ? ((err as { code?: number }).code ?? 1) : 0;
-        let json: Record<string, unknown> = {};
+        let json: Record<string, unknown>;
         try {
           json = JSON.parse(stdout) as Record<string, unknown>;
         } catch {
@@ -161,7 +180,14 @@ describe('carnet carte … end to end through pcscd', () => {
 
     const k1 = await carnet(dir, ['carte', 'cle-creer', '--sortie', 'emission.cle']);
     expect(k1.code).toBe(0);
-    const k2 = await carnet(dir, ['card', 'key-create', '--out', 'operateur.cle', '--purpose', 'cle-operateur']);
+    const k2 = await carnet(dir, [
+      'card',
+      'key-create',
+      '--out',
+      'operateur.cle',
+      '--purpose',
+      'cle-operateur',
+    ]);
     expect(k2.code).toBe(0);
     const fundId = 'f0f1f2f3f4f5f6f7';
     writeFileSync(
@@ -180,7 +206,21 @@ describe('carnet carte … end to end through pcscd', () => {
     // Issue card A.
     const tagA = new VirtualTag('NTAG215');
     const cardA = await put(tagA);
-    const issue = await time('carte emettre', carnet(dir, ['carte', 'emettre', ...F, ...rd, '--cle-emetteur', 'emission.cle', '--nom', 'Alice Martin', '--personnes', '3']));
+    const issue = await time(
+      'carte emettre',
+      carnet(dir, [
+        'carte',
+        'emettre',
+        ...F,
+        ...rd,
+        '--cle-emetteur',
+        'emission.cle',
+        '--nom',
+        'Alice Martin',
+        '--personnes',
+        '3',
+      ]),
+    );
     expect(issue.stderr).toBe('');
     expect(issue.code).toBe(0);
     const pseudoA = String(issue.json.pseudonym);
@@ -188,7 +228,10 @@ describe('carnet carte … end to end through pcscd', () => {
     expect(issue.json.monthlyAllocation).toBe(9000);
 
     // A reader debits 12,50 € (slot A), as the firmware would.
-    const vRegion = tagA.mem.subarray(NTAG215_LAYOUT.voucher.firstPage * 4, NTAG215_LAYOUT.slotA.firstPage * 4);
+    const vRegion = tagA.mem.subarray(
+      NTAG215_LAYOUT.voucher.firstPage * 4,
+      NTAG215_LAYOUT.slotA.firstPage * 4,
+    );
     const v = openVoucherInRegion(vRegion);
     expect(v.ok).toBe(true);
     const venv = v.ok ? v.value.opened.bytes : new Uint8Array(0);
@@ -216,13 +259,20 @@ describe('carnet carte … end to end through pcscd', () => {
     expect((read.json.notes as string[]).join(' ')).toMatch(/non vérifiées/);
 
     // Wrong passphrase: refused with exit 77 before touching the card.
-    const wrong = await carnet(dir, ['carte', 'renouveler', ...F, ...rd, '--cle-emetteur', 'emission.cle'], { CARNET_PASSPHRASE: 'faux' });
+    const wrong = await carnet(dir, ['carte', 'renouveler', ...F, ...rd, '--cle-emetteur', 'emission.cle'], {
+      CARNET_PASSPHRASE: 'faux',
+    });
     expect(wrong.code).toBe(77);
     expect(wrong.stderr).toMatch(/phrase de passe incorrecte/);
 
     // Renew two months later: serial 2, same pseudonym, slot kept.
     const later = String(NOW + 62 * 86400);
-    const renew = await time('carte renouveler', carnet(dir, ['carte', 'renouveler', ...F, ...rd, '--cle-emetteur', 'emission.cle'], { CARNET_NOW: later }));
+    const renew = await time(
+      'carte renouveler',
+      carnet(dir, ['carte', 'renouveler', ...F, ...rd, '--cle-emetteur', 'emission.cle'], {
+        CARNET_NOW: later,
+      }),
+    );
     expect(renew.code).toBe(0);
     expect(renew.json.serial).toBe(2);
     expect(renew.json.pseudonym).toBe(pseudoA);
@@ -233,7 +283,20 @@ describe('carnet carte … end to end through pcscd', () => {
     // Card A is lost: block it (by name, signed at once with the operator key).
     const dumpA = await dumpThroughPcsc(tagA);
     await take(cardA);
-    const block = await time('carte bloquer', carnet(dir, ['carte', 'bloquer', ...F, '--nom', 'Alice Martin', '--cle-operateur', 'operateur.cle', '--raison', 'perdue']));
+    const block = await time(
+      'carte bloquer',
+      carnet(dir, [
+        'carte',
+        'bloquer',
+        ...F,
+        '--nom',
+        'Alice Martin',
+        '--cle-operateur',
+        'operateur.cle',
+        '--raison',
+        'perdue',
+      ]),
+    );
     expect(block.code).toBe(0);
     expect(block.json.pseudonym).toBe(pseudoA);
     const signed = block.json.signed as { version: number; file: string };
@@ -246,13 +309,42 @@ describe('carnet carte … end to end through pcscd', () => {
     // Replace on card B; the ledger export knows card A's last state (spent 40 € this month).
     writeFileSync(
       join(dir, 'grand-livre.json'),
-      JSON.stringify({ states: [{ pseudonym: pseudoA, month: monthOfTime(NOW, 60) + 2, cardSeq: 4, carried: 0, spent: 4000, time: NOW + 61 * 86400, voucherSerial: 2 }] }),
+      JSON.stringify({
+        states: [
+          {
+            pseudonym: pseudoA,
+            month: monthOfTime(NOW, 60) + 2,
+            cardSeq: 4,
+            carried: 0,
+            spent: 4000,
+            time: NOW + 61 * 86400,
+            voucherSerial: 2,
+          },
+        ],
+      }),
     );
     const tagB = new VirtualTag('NTAG216');
     const cardB = await put(tagB);
     const repl = await time(
       'carte remplacer',
-      carnet(dir, ['carte', 'remplacer', ...F, ...rd, '--cle-emetteur', 'emission.cle', '--nom', 'Alice Martin', '--grand-livre', 'grand-livre.json', '--quarantaine-semaines', '8'], { CARNET_NOW: later }),
+      carnet(
+        dir,
+        [
+          'carte',
+          'remplacer',
+          ...F,
+          ...rd,
+          '--cle-emetteur',
+          'emission.cle',
+          '--nom',
+          'Alice Martin',
+          '--grand-livre',
+          'grand-livre.json',
+          '--quarantaine-semaines',
+          '8',
+        ],
+        { CARNET_NOW: later },
+      ),
     );
     expect(repl.stderr).toBe('');
     expect(repl.code).toBe(0);
@@ -260,9 +352,10 @@ describe('carnet carte … end to end through pcscd', () => {
     expect(repl.json.pseudonym).not.toBe(pseudoA);
     expect(repl.json.ledgerState).toBe(true);
     expect(repl.json.oldBalanceNow).toBe(9000 - 4000);
-    // 2027-01-11 + 8 weeks = 2027-03-08: the new voucher starts 2027-04 and ends with the old one (2027-04).
+    // Renewed 2027-01 for 6 months (to 2027-06). 2027-01-11 + 8 weeks = 2027-03-08: the new voucher
+    // starts with the first month after the quarantine and ends with the old one.
     expect(repl.json.startMonth).toBe('2027-04');
-    expect(repl.json.endMonth).toBe('2027-04');
+    expect(repl.json.endMonth).toBe('2027-06');
     const readB = await carnet(dir, ['carte', 'lire', ...F, ...rd], { CARNET_NOW: later });
     expect(readB.code).toBe(1); // not valid yet: findings
     expect(readB.json.status).toBe('pas_encore_valide');
@@ -290,7 +383,9 @@ async function dumpThroughPcsc(tag: VirtualTag): Promise<Uint8Array> {
     const apdus = tag.apdus;
     const t0 = Date.now();
     const all = await io.readPages(0, tag.pages);
-    timings.push('dump of ' + tag.kind + ' (' + (tag.apdus - apdus) + ' APDUs): ' + (Date.now() - t0) + ' ms');
+    timings.push(
+      'dump of ' + tag.kind + ' (' + (tag.apdus - apdus) + ' APDUs): ' + (Date.now() - t0) + ' ms',
+    );
     return all;
   } finally {
     await d.close();

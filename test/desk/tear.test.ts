@@ -14,7 +14,10 @@ const BOB = { name: 'Bob', householdSize: 1, parts: null };
 const UID = fromHex('04aabbccddee01');
 const MODES: TearMode[] = ['old', 'new', 'garbage'];
 
-async function writesOf(run: (tag: VirtualTag) => Promise<unknown>, setup: (tag: VirtualTag) => Promise<void>): Promise<number> {
+async function writesOf(
+  run: (tag: VirtualTag) => Promise<unknown>,
+  setup: (tag: VirtualTag) => Promise<void>,
+): Promise<number> {
   const tag = new VirtualTag('NTAG215', { uid: UID });
   await setup(tag);
   const before = tag.writes;
@@ -24,7 +27,10 @@ async function writesOf(run: (tag: VirtualTag) => Promise<unknown>, setup: (tag:
 
 describe('tear at every page', () => {
   it('issue: incomplete or finished, then the re-run finishes it (journal) or a new issue redoes it', async () => {
-    const n = await writesOf(async (t) => issueCard(await tap(t), context(), BOB, W), async () => {});
+    const n = await writesOf(
+      async (t) => issueCard(await tap(t), context(), BOB, W),
+      async () => {},
+    );
     expect(n).toBeGreaterThan(30);
     let cases = 0;
     for (let k = 1; k <= n; k++) {
@@ -59,7 +65,9 @@ describe('tear at every page', () => {
         cases++;
       }
     }
-    console.log('issue: ' + n + ' page writes × ' + MODES.length + ' tear modes = ' + cases + ' torn issues recovered');
+    console.log(
+      'issue: ' + n + ' page writes × ' + MODES.length + ' tear modes = ' + cases + ' torn issues recovered',
+    );
   });
 
   it('issue torn, journal lost: "formater" or "emettre" redoes the card', async () => {
@@ -102,11 +110,22 @@ describe('tear at every page', () => {
         cases++;
       }
     }
-    console.log('renew: ' + n + ' page writes × ' + MODES.length + ' tear modes = ' + cases + ' torn renewals recovered');
+    console.log(
+      'renew: ' +
+        n +
+        ' page writes × ' +
+        MODES.length +
+        ' tear modes = ' +
+        cases +
+        ' torn renewals recovered',
+    );
   });
 
   it('format: torn at every page, the re-run finishes', async () => {
-    const n = await writesOf(async (t) => formatCard(await tap(t), context(), W), async () => {});
+    const n = await writesOf(
+      async (t) => formatCard(await tap(t), context(), W),
+      async () => {},
+    );
     for (let k = 1; k <= n; k++) {
       for (const mode of MODES) {
         const tag = new VirtualTag('NTAG215', { uid: UID });

@@ -49,7 +49,13 @@ import {
   Voucher,
 } from '../../protocol/src/structures/voucher';
 import { localDay, monthIndex, monthStartTime } from '../../protocol/src/time';
-import { decodeLogExport, encodeFundBundle, encodeLogExport, FundBundle, LogExport } from '../../host/src/ledger/export';
+import {
+  decodeLogExport,
+  encodeFundBundle,
+  encodeLogExport,
+  FundBundle,
+  LogExport,
+} from '../../host/src/ledger/export';
 import { ibanFromBban } from '../../host/src/ledger/sepa';
 import { cborEncode } from '../../protocol/src/cbor';
 
@@ -75,7 +81,12 @@ export function rng(seed: number): () => number {
 }
 
 function seedBytes(label: string, n: number): Uint8Array {
-  return new Uint8Array(createHash('sha256').update('carnet-ledger-gen/' + label).digest().subarray(0, n));
+  return new Uint8Array(
+    createHash('sha256')
+      .update('carnet-ledger-gen/' + label)
+      .digest()
+      .subarray(0, n),
+  );
 }
 
 export interface GenOptions {
@@ -188,11 +199,25 @@ export function generateMarket(o: GenOptions): Market {
   const rootKid = keyId(root.publicKey, sha256Host);
   const keyCerts = [
     signKeyCertificate(
-      { fundId, role: ROLE_ISSUER, publicKey: issuer.publicKey, notBefore: t0 - 400 * 86400, notAfter: t0 + 400 * 86400, signerKeyId: rootKid },
+      {
+        fundId,
+        role: ROLE_ISSUER,
+        publicKey: issuer.publicKey,
+        notBefore: t0 - 400 * 86400,
+        notAfter: t0 + 400 * 86400,
+        signerKeyId: rootKid,
+      },
       root,
     ),
     signKeyCertificate(
-      { fundId, role: ROLE_OPERATOR, publicKey: operator.publicKey, notBefore: t0 - 400 * 86400, notAfter: t0 + 400 * 86400, signerKeyId: rootKid },
+      {
+        fundId,
+        role: ROLE_OPERATOR,
+        publicKey: operator.publicKey,
+        notBefore: t0 - 400 * 86400,
+        notAfter: t0 + 400 * 86400,
+        signerKeyId: rootKid,
+      },
       root,
     ),
   ];
@@ -215,7 +240,22 @@ export function generateMarket(o: GenOptions): Market {
       root,
     );
     const head = chainGenesis(fundId, id, sha256Host);
-    readers.push({ id, vendorId, signer, cert, seq: 0, head, records: [], heads: [], checkpoints: [], dayFirst: 1, dayCount: 0, dayCovered: 0, dayPer: new Map(), closes: [] });
+    readers.push({
+      id,
+      vendorId,
+      signer,
+      cert,
+      seq: 0,
+      head,
+      records: [],
+      heads: [],
+      checkpoints: [],
+      dayFirst: 1,
+      dayCount: 0,
+      dayCovered: 0,
+      dayPer: new Map(),
+      closes: [],
+    });
   }
   const issuerKid = keyId(issuer.publicKey, sha256Host);
   const cards: SimCard[] = [];
@@ -229,7 +269,8 @@ export function generateMarket(o: GenOptions): Market {
         : kind === RULE_HOUSEHOLD
           ? { kind, amount: 4000, perExtra: 1500, count: ri(5) }
           : { kind, amount: 1000, perExtra: 0, count: 2 + ri(6) };
-    const carry = i % 4 === 3 ? { kind: CARRY_CAPPED, cap: 2000 + 100 * ri(30) } : { kind: CARRY_NONE, cap: 0 };
+    const carry =
+      i % 4 === 3 ? { kind: CARRY_CAPPED, cap: 2000 + 100 * ri(30) } : { kind: CARRY_NONE, cap: 0 };
     const v: Voucher = {
       fundId,
       pseudonym: seedBytes('pseudo/' + o.seed + '/' + i, 8),
@@ -245,7 +286,14 @@ export function generateMarket(o: GenOptions): Market {
     };
     const env = signVoucher(v, issuer);
     vouchers.push(env);
-    const card: SimCard = { voucher: v, env, vid: voucherId(env, sha256Host), cur: null, history: [], clone: false };
+    const card: SimCard = {
+      voucher: v,
+      env,
+      vid: voucherId(env, sha256Host),
+      cur: null,
+      history: [],
+      clone: false,
+    };
     cards.push(card);
     available += balanceFor(v, null, month);
   }
@@ -266,7 +314,13 @@ export function generateMarket(o: GenOptions): Market {
       exp.vendorHeld.set(r.vendorId, (exp.vendorHeld.get(r.vendorId) ?? 0) + delta);
     }
   };
-  const newState = (c: SimCard, r: SimReader, time: number, delta: number, logSeq: number): { state: SpendState; body: Uint8Array } => {
+  const newState = (
+    c: SimCard,
+    r: SimReader,
+    time: number,
+    delta: number,
+    logSeq: number,
+  ): { state: SpendState; body: Uint8Array } => {
     const cur = c.cur ? c.cur.state : null;
     const state: SpendState = {
       pseudonym: c.voucher.pseudonym,
@@ -284,7 +338,13 @@ export function generateMarket(o: GenOptions): Market {
     return { state, body: encodeState(state) };
   };
   /** One sale attempt; returns true when a state was committed. */
-  const sale = (c: SimCard, r: SimReader, time: number, amountWanted: number, mode: 'commit' | 'void' | 'nocommit'): boolean => {
+  const sale = (
+    c: SimCard,
+    r: SimReader,
+    time: number,
+    amountWanted: number,
+    mode: 'commit' | 'void' | 'nocommit',
+  ): boolean => {
     const cat = CATEGORIES[ri(CATEGORIES.length)];
     const bal = balanceFor(c.voucher, c.cur ? c.cur.state : null, month);
     let amount = amountWanted;
@@ -352,7 +412,14 @@ export function generateMarket(o: GenOptions): Market {
       for (let k = 0; k < (o.clones ?? 0) && readers.length >= 2; k++) {
         // A clone: a copy of card k carrying its current state spends at another reader (SPEC §13).
         const orig = cards[k];
-        const copy: SimCard = { voucher: orig.voucher, env: orig.env, vid: orig.vid, cur: orig.cur, history: orig.history.slice(), clone: true };
+        const copy: SimCard = {
+          voucher: orig.voucher,
+          env: orig.env,
+          vid: orig.vid,
+          cur: orig.cur,
+          history: orig.history.slice(),
+          clone: true,
+        };
         const t = dayStart + 8 * 3600 + k * 10;
         sale(orig, readers[0], t, 1500, 'commit');
         sale(copy, readers[1], t + 5, 1500, 'commit');
@@ -387,7 +454,8 @@ export function generateMarket(o: GenOptions): Market {
           pendingLeft--;
           // A card that still has money, so the pending sale is a real one.
           let pc = c;
-          for (const cand of cards) if (balanceFor(cand.voucher, cand.cur ? cand.cur.state : null, month) >= 800) pc = cand;
+          for (const cand of cards)
+            if (balanceFor(cand.voucher, cand.cur ? cand.cur.state : null, month) >= 800) pc = cand;
           sale(pc, r, time, 800, 'nocommit');
         } else if (x < 0.72) sale(c, r, time, 200 + ri(maxAmount - 200), 'commit');
         else if (x < 0.8) sale(c, r, time, 200 + ri(maxAmount - 200), 'void');
@@ -414,7 +482,15 @@ export function generateMarket(o: GenOptions): Market {
   if (revokedAt !== null) {
     blocklists.push(
       signBlocklist(
-        { fundId, version: 1, issuedAt: revokedAt, pseudonyms: [], readerIds: [readers[0].id], issuerKeyIds: [], signerKeyId: keyId(operator.publicKey, sha256Host) },
+        {
+          fundId,
+          version: 1,
+          issuedAt: revokedAt,
+          pseudonyms: [],
+          readerIds: [readers[0].id],
+          issuerKeyIds: [],
+          signerKeyId: keyId(operator.publicKey, sha256Host),
+        },
         operator,
       ),
     );
@@ -434,7 +510,8 @@ export function generateMarket(o: GenOptions): Market {
     records += r.records.length;
     const parts = Math.max(1, Math.min(o.exportsPerReader ?? 1, r.closes.length));
     const ends: number[] = [];
-    for (let p = 1; p <= parts; p++) ends.push(p === parts ? r.seq : r.closes[Math.floor((p * r.closes.length) / parts) - 1]);
+    for (let p = 1; p <= parts; p++)
+      ends.push(p === parts ? r.seq : r.closes[Math.floor((p * r.closes.length) / parts) - 1]);
     const files: Uint8Array[] = [];
     let from = 1;
     for (const end of ends) {
@@ -450,7 +527,10 @@ export function generateMarket(o: GenOptions): Market {
       };
       if (e.checkpoints.length === 0) {
         // No day checkpoint in this part (bench mode): the reader signs one on export.
-        const cp = signCheckpoint({ fundId, readerId: r.id, seq: end, head: r.heads[end - 1], time: after, nonce: null }, r.signer);
+        const cp = signCheckpoint(
+          { fundId, readerId: r.id, seq: end, head: r.heads[end - 1], time: after, nonce: null },
+          r.signer,
+        );
         e.checkpoints = [cp];
       }
       files.push(encodeLogExport(e));
@@ -461,7 +541,11 @@ export function generateMarket(o: GenOptions): Market {
   const vendorIds = [...new Set(readers.map((r) => r.vendorId))].sort((a, b) => a - b);
   const vendorsJson = JSON.stringify(
     {
-      caisse: { nom: 'Caisse commune de test', iban: ibanFromBban('FR', '20041010050500013M02606'), bic: 'PSSTFRPPLIL' },
+      caisse: {
+        nom: 'Caisse commune de test',
+        iban: ibanFromBban('FR', '20041010050500013M02606'),
+        bic: 'PSSTFRPPLIL',
+      },
       categories: Object.fromEntries(CATEGORIES.map((c) => [String(c.id), c.label])),
       vendeurs: vendorIds.map((v) => ({
         vendor_id: v,

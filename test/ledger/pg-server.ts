@@ -42,7 +42,9 @@ let dbCounter = 0;
 export async function startPgServer(): Promise<PgServer> {
   if (!existsSync(path.join(PG_BIN, 'initdb')) || !existsSync(path.join(PG_BIN, 'pg_ctl'))) {
     throw new Error(
-      'PostgreSQL introuvable (' + PG_BIN + ') : installez le paquet Debian « postgresql » (apt-get install -y postgresql). ' +
+      'PostgreSQL introuvable (' +
+        PG_BIN +
+        ') : installez le paquet Debian « postgresql » (apt-get install -y postgresql). ' +
         'PostgreSQL binaries missing: the ledger PG tests cannot run.',
     );
   }

@@ -29,10 +29,18 @@ describe('registre : propriétés', () => {
         }),
         async (o) => {
           // The honest month.
-          const honest = generateMarket({ seed: o.seed, readers: o.readers, cards: o.cards, days: o.days, taps: o.taps, exportsPerReader: o.exportsPerReader });
+          const honest = generateMarket({
+            seed: o.seed,
+            readers: o.readers,
+            cards: o.cards,
+            days: o.days,
+            taps: o.taps,
+            exportsPerReader: o.exportsPerReader,
+          });
           const l = await Ledger.open(':memory:');
           expect((await l.loadFund(honest.fundBytes)).ok).toBe(true);
-          for (const files of honest.exports) for (const f of files) expect((await l.importLog(f)).ok).toBe(true);
+          for (const files of honest.exports)
+            for (const f of files) expect((await l.importLog(f)).ok).toBe(true);
           const rec = await reconcile(l, honest.month, honest.after);
           expect(rec.anomalies).toEqual([]);
           expect(rec.balanced).toBe(true);
@@ -52,7 +60,8 @@ describe('registre : propriétés', () => {
           expect(Number((await l2.query('SELECT COUNT(*) AS n FROM records'))[0].n)).toBe(0);
           // A lost export file in the middle of a reader's log: a hole anomaly.
           if (honest.exports[r].length >= 3) {
-            for (let i = 0; i < honest.exports[r].length; i++) if (i !== 1) await l2.importLog(honest.exports[r][i]);
+            for (let i = 0; i < honest.exports[r].length; i++)
+              if (i !== 1) await l2.importLog(honest.exports[r][i]);
             const g = await reconcile(l2, honest.month, honest.after);
             expect(g.anomalies.filter((a) => a.kind === 'TROU').length).toBe(1);
           }

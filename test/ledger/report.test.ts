@@ -25,7 +25,18 @@ const FLAGS = [
 ];
 
 async function month(): Promise<{ rec: Reconciliation; html: string }> {
-  const m = generateMarket({ seed: 5, readers: 4, cards: 60, days: 20, taps: 10, exportsPerReader: 2, clones: 1, rollbacks: 1, pendingNoCommit: 1, revokeFirstReader: true });
+  const m = generateMarket({
+    seed: 5,
+    readers: 4,
+    cards: 60,
+    days: 20,
+    taps: 10,
+    exportsPerReader: 2,
+    clones: 1,
+    rollbacks: 1,
+    pendingNoCommit: 1,
+    revokeFirstReader: true,
+  });
   const l = await Ledger.open(':memory:');
   await l.loadFund(m.fundBytes);
   for (const files of m.exports) for (const f of files) await l.importLog(f);
@@ -48,7 +59,8 @@ describe('rapport HTML', () => {
       const requests: string[] = [];
       page.on('request', (r) => requests.push(r.url()));
       await page.goto('file://' + file);
-      const cents = async (sel: string): Promise<number> => Number(await page.getAttribute(sel, 'data-cents'));
+      const cents = async (sel: string): Promise<number> =>
+        Number(await page.getAttribute(sel, 'data-cents'));
       expect(await cents('#total-a-payer')).toBe(rec.payable);
       expect(await cents('#total-disponible')).toBe(rec.available);
       expect(await cents('#total-depense')).toBe(rec.debited);
@@ -62,7 +74,9 @@ describe('rapport HTML', () => {
       expect(await page.getAttribute('#conservation', 'data-ok')).toBe('true');
       expect(await page.locator('#anomalies tr').count()).toBe(rec.anomalies.length + 1);
       expect(await page.locator('svg').count()).toBe(3);
-      expect(await page.locator('#graphe-jours rect.b').count()).toBe(rec.days.filter((d) => d.cards >= MIN_GROUP_MEMBERS).length);
+      expect(await page.locator('#graphe-jours rect.b').count()).toBe(
+        rec.days.filter((d) => d.cards >= MIN_GROUP_MEMBERS).length,
+      );
       expect(requests).toEqual(['file://' + file]);
       await page.screenshot({ path: path.join(artifacts, 'rapport-tresorerie.png'), fullPage: true });
     } finally {
@@ -73,8 +87,12 @@ describe('rapport HTML', () => {
   it('suppresses groups of fewer than 5 cards and names no one', async () => {
     const { rec } = await month();
     const small: Reconciliation = Object.assign({}, rec, {
-      vendors: rec.vendors.map((v, i) => (i === 0 ? Object.assign({}, v, { cards: MIN_GROUP_MEMBERS - 1, payable: 123457 }) : v)),
-      categories: rec.categories.map((c, i) => (i === 0 ? Object.assign({}, c, { cards: MIN_GROUP_MEMBERS - 1, net: 98765 }) : c)),
+      vendors: rec.vendors.map((v, i) =>
+        i === 0 ? Object.assign({}, v, { cards: MIN_GROUP_MEMBERS - 1, payable: 123457 }) : v,
+      ),
+      categories: rec.categories.map((c, i) =>
+        i === 0 ? Object.assign({}, c, { cards: MIN_GROUP_MEMBERS - 1, net: 98765 }) : c,
+      ),
     });
     const html = reportHtml(small, new Map([[1, 'Fruits et légumes']]), 0);
     expect(html).toContain('masqué (moins de 5 membres)');

@@ -5,7 +5,12 @@ import { expect, it } from 'vitest';
 import { hostCrypto } from '../../protocol/src/node/ed25519';
 import { toHex } from '../../protocol/src/bytes';
 import { verifyBlocklist } from '../../protocol/src/verify';
-import { decodeFundBundle, decodeLogExport, encodeFundBundle, encodeLogExport } from '../../host/src/ledger/export';
+import {
+  decodeFundBundle,
+  decodeLogExport,
+  encodeFundBundle,
+  encodeLogExport,
+} from '../../host/src/ledger/export';
 import { Ledger } from '../../host/src/ledger/ledger';
 import { reconcile } from '../../host/src/ledger/reconcile';
 import { LedgerStore } from '../../host/src/ledger/store';
@@ -45,7 +50,13 @@ async function count(l: Ledger, table: string): Promise<number> {
 }
 
 const HONEST = { seed: 11, readers: 4, cards: 40, days: 8, taps: 12, exportsPerReader: 3 };
-const FAULTY = Object.assign({}, HONEST, { seed: 12, clones: 1, rollbacks: 1, pendingNoCommit: 1, revokeFirstReader: true });
+const FAULTY = Object.assign({}, HONEST, {
+  seed: 12,
+  clones: 1,
+  rollbacks: 1,
+  pendingNoCommit: 1,
+  revokeFirstReader: true,
+});
 
 export function ledgerSuite(make: MakeStore, makeTwin: MakeTwin): void {
   it('reconciles an honest month: no anomaly, exact conservation, vendor totals as generated', async () => {
@@ -78,7 +89,10 @@ export function ledgerSuite(make: MakeStore, makeTwin: MakeTwin): void {
     const b = decodeLogExport(m.exports[0][1]);
     if (!a.ok || !b.ok) throw new Error('decode');
     const merged = encodeLogExport(
-      Object.assign({}, a.value, { records: a.value.records.concat(b.value.records), checkpoints: a.value.checkpoints.concat(b.value.checkpoints) }),
+      Object.assign({}, a.value, {
+        records: a.value.records.concat(b.value.records),
+        checkpoints: a.value.checkpoints.concat(b.value.checkpoints),
+      }),
     );
     const r = await l.importLog(merged);
     expect(r.ok && r.status).toBe('deja');
@@ -139,7 +153,11 @@ export function ledgerSuite(make: MakeStore, makeTwin: MakeTwin): void {
     const fb = decodeFundBundle(m.fundBytes);
     if (!fb.ok) throw new Error('decode');
     const l2 = new Ledger(await make());
-    await l2.loadFund(encodeFundBundle(Object.assign({}, fb.value, { readerCertificates: fb.value.readerCertificates.slice(0, 3) })));
+    await l2.loadFund(
+      encodeFundBundle(
+        Object.assign({}, fb.value, { readerCertificates: fb.value.readerCertificates.slice(0, 3) }),
+      ),
+    );
     const unknown = await l2.importLog(m.exports[3][0]);
     expect(unknown.ok).toBe(false);
     expect(!unknown.ok && unknown.code).toBe('LECTEUR_INCONNU');
@@ -195,7 +213,9 @@ export function ledgerSuite(make: MakeStore, makeTwin: MakeTwin): void {
     expect(held).toBeGreaterThan(0);
     expect(rec.held).toBe(held);
     for (const v of rec.vendors) {
-      expect(v.payable).toBe((m.expected.vendorNet.get(v.vendorId) ?? 0) - (m.expected.vendorHeld.get(v.vendorId) ?? 0));
+      expect(v.payable).toBe(
+        (m.expected.vendorNet.get(v.vendorId) ?? 0) - (m.expected.vendorHeld.get(v.vendorId) ?? 0),
+      );
     }
     await l.close();
   });
@@ -204,7 +224,8 @@ export function ledgerSuite(make: MakeStore, makeTwin: MakeTwin): void {
     const m = generateMarket(HONEST);
     const l = await fresh(make, m);
     for (let r = 0; r < m.exports.length; r++) {
-      for (let i = 0; i < m.exports[r].length; i++) if (!(r === 1 && i === 1)) await l.importLog(m.exports[r][i]);
+      for (let i = 0; i < m.exports[r].length; i++)
+        if (!(r === 1 && i === 1)) await l.importLog(m.exports[r][i]);
     }
     let rec = await reconcile(l, m.month, m.after);
     const gaps = rec.anomalies.filter((a) => a.kind === 'TROU');
@@ -236,14 +257,20 @@ export function ledgerSuite(make: MakeStore, makeTwin: MakeTwin): void {
     expect(b.total).toBe(rec.payable);
     expect(b.count).toBe(rec.vendors.length);
     expect(b.xml).toContain('pain.001.001.03');
-    expect(b.xml).toContain(`<CtrlSum>${Math.floor(rec.payable / 100)}.${String(rec.payable % 100).padStart(2, '0')}</CtrlSum>`);
+    expect(b.xml).toContain(
+      `<CtrlSum>${Math.floor(rec.payable / 100)}.${String(rec.payable % 100).padStart(2, '0')}</CtrlSum>`,
+    );
     const again = await createPaymentBatch(l, m.month, vendors.value, m.after, '2026-12-03');
     expect(!again.ok && again.code).toBe('RIEN_A_PAYER');
     const paid = await markBatchPaid(l, b.xml, m.after + 5);
     expect(paid.ok && paid.already).toBe(false);
     const paid2 = await markBatchPaid(l, b.xml, m.after + 6);
     expect(paid2.ok && paid2.already).toBe(true);
-    const forged = await markBatchPaid(l, b.xml.replace(/<CtrlSum>[^<]*<\/CtrlSum>/, '<CtrlSum>1.00</CtrlSum>'), m.after);
+    const forged = await markBatchPaid(
+      l,
+      b.xml.replace(/<CtrlSum>[^<]*<\/CtrlSum>/, '<CtrlSum>1.00</CtrlSum>'),
+      m.after,
+    );
     expect(!forged.ok && forged.code).toBe('LOT_DIFFERENT');
     const status = await l.query('SELECT status FROM payments WHERE batch_id = ?', [b.batchId]);
     expect(status[0].status).toBe('paye');
@@ -273,7 +300,9 @@ export function ledgerSuite(make: MakeStore, makeTwin: MakeTwin): void {
       if (c.length === 9 && c[8] === 'validé') sum += Math.round(Number(c[7].replace(',', '.')) * 100);
     }
     expect(sum).toBe(v.payable);
-    expect(body[body.length - 1]).toBe(`À payer;${Math.floor(v.payable / 100)},${String(v.payable % 100).padStart(2, '0')}`);
+    expect(body[body.length - 1]).toBe(
+      `À payer;${Math.floor(v.payable / 100)},${String(v.payable % 100).padStart(2, '0')}`,
+    );
     await l.close();
   });
 

@@ -15,6 +15,9 @@ import {
 export const TEAR_OLD = 'old';
 export const TEAR_NEW = 'new';
 export const TEAR_GARBLED = 'garbled';
+/** The new bytes are in but weakly programmed: the next read gives them, every later read a garbled
+ * value, until the page is written again (the worst case of "weak" bits for a reader that commits). */
+export const TEAR_WEAK_ONCE = 'weak-once';
 
 function gone(): CardFailure {
   return { error: CARD_GONE, detail: 'carte absente' };
@@ -31,6 +34,8 @@ export class CardMemory implements CardTransport {
   writesSinceArm = 0;
   pageWrites = 0;
   commands = 0;
+  /** Pages torn TEAR_WEAK_ONCE: how many reads they have served. */
+  weak: { [page: number]: number } = {};
 
   constructor(uid: Uint8Array, chip: number) {
     this.uid = uid;
@@ -83,7 +88,13 @@ export class CardMemory implements CardTransport {
     this.commands++;
     if (!this.present) return gone();
     if (start > end || end > this.lastPage()) return { error: 'CARD_NAK', detail: 'adresse hors carte' };
-    return new Uint8Array(this.pages.subarray(start * 4, (end + 1) * 4));
+    const out = new Uint8Array(this.pages.subarray(start * 4, (end + 1) * 4));
+    for (const k of Object.keys(this.weak)) {
+      const p = Number(k);
+      if (p < start || p > end) continue;
+      if (this.weak[p]++ > 0) for (let i = 0; i < 4; i++) out[(p - start) * 4 + i] ^= 0x24;
+    }
+    return out;
   }
 
   write(page: number, data: Uint8Array): null | CardFailure {
@@ -94,6 +105,10 @@ export class CardMemory implements CardTransport {
     if (at === this.tearAt) {
       this.tearAt = -1;
       if (this.tearMode === TEAR_NEW) this.pages.set(data, page * 4);
+      if (this.tearMode === TEAR_WEAK_ONCE) {
+        this.pages.set(data, page * 4);
+        this.weak[page] = 0;
+      }
       if (this.tearMode === TEAR_GARBLED) {
         for (let i = 0; i < 4; i++) this.pages[page * 4 + i] = data[i] ^ 0x5a;
       }
@@ -101,6 +116,7 @@ export class CardMemory implements CardTransport {
       return gone();
     }
     this.pages.set(data, page * 4);
+    delete this.weak[page];
     this.pageWrites++;
     return null;
   }

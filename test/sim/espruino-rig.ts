@@ -4,8 +4,6 @@
 // ESC/POS, and the 4x4 keypad as pin levels. Pins and buses come from the board file (boards/pico.ts).
 
 import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { PICO } from '../../firmware/src/boards/pico';
 import { KEYMAP } from '../../firmware/src/drivers/keypad/keypad';
 import {
@@ -17,6 +15,7 @@ import {
   CONTROL_DATA,
 } from '../../firmware/src/drivers/ssd1306/ssd1306';
 import { CELL_WIDTH, FONT_EXTRA_CHARS } from '../../firmware/src/drivers/ssd1306/font';
+import { ensureNativeBuild } from '../../firmware/native/build';
 import { ED25519_BLOB_NAME } from '../../firmware/src/platform/espruino/ed25519-native.generated';
 import { openNodeEd25519 } from '../../firmware/src/platform/node/ed25519';
 import { EspruinoVm, VmI2cDevice, storageUpload } from './espruino-vm';
@@ -25,16 +24,13 @@ import { VirtualPn532 } from './virtual-pn532';
 import { VirtualNtag } from './virtual-ntag';
 import { decodeEscPos, DecodeResult } from './virtual-printer';
 
-/** firmware/native/build/ed25519.bin (npm run build:native). */
-export const NATIVE_BLOB_PATH = join(
-  dirname(fileURLToPath(import.meta.url)),
-  '..',
-  '..',
-  'firmware',
-  'native',
-  'build',
-  'ed25519.bin',
-);
+/**
+ * firmware/native/build/ed25519.bin, built by the native helper's build (issue 3) when missing or stale:
+ * the bytes whose size and CRC-32 the bundle's adapter checks before it "calls" them.
+ */
+export function nativeBlob(): Uint8Array {
+  return new Uint8Array(readFileSync(ensureNativeBuild().blob));
+}
 
 /** Reads back the text of SSD1306 frames (the drivers' 5x7 font, 4 lines on pages 0, 2, 4, 6). */
 export class OledSink implements VmI2cDevice {
@@ -119,8 +115,7 @@ export class BundleRig {
     for (const n of Object.keys(files)) storageUpload(this.flash, n, files[n]);
     storageUpload(this.flash, 'carnet.js', new Uint8Array(Buffer.from(carnetJs, 'latin1')));
     storageUpload(this.flash, '.bootcde', new Uint8Array(Buffer.from(bootcde, 'latin1')));
-    if (o.blob !== false)
-      storageUpload(this.flash, ED25519_BLOB_NAME, new Uint8Array(readFileSync(NATIVE_BLOB_PATH)));
+    if (o.blob !== false) storageUpload(this.flash, ED25519_BLOB_NAME, nativeBlob());
     this.pn532 = new VirtualPn532(null, o.nfc === false ? 'absent' : 'ok');
     const pn = this.pn532;
     this.held = o.heldAtBoot === undefined ? null : o.heldAtBoot;

@@ -177,7 +177,7 @@ describe('sale', () => {
     // Only once.
     sim.keys('C');
     sim.tap(card);
-    expect(sim.screen()[0]).toBe('Aucune vente à annuler');
+    expect(sim.screen()[0]).toBe('Aucune vente');
   });
 
   it('day close: DAY_CLOSE record with totals per category, Z report printed, signed checkpoint', () => {
@@ -238,7 +238,7 @@ describe('refusals', () => {
     const card = memberCard();
     const copy = card.clone();
     copy.uid = new Uint8Array([4, 9, 9, 9, 9, 9, 9]);
-    expect(sell(sim, copy, 100)[0]).toBe('Bon d’une autre carte');
+    expect(sell(sim, copy, 100)[0]).toBe("Bon d'une autre carte");
   });
 
   it('expired voucher (after its last month)', () => {
@@ -333,5 +333,19 @@ describe('refusals', () => {
     sim.keys('100#');
     expect(sim.screen()[0]).toBe('Lecteur non configuré');
     expect(sim.reader.core.log.started).toBe(false);
+  });
+});
+
+describe('voucher renewal and rollback order', () => {
+  it('a renewed voucher (higher serial) starts again at card_seq 1 and is not a rollback; the old one is', () => {
+    const sim = fresh('renewal');
+    const card = memberCard();
+    sell(sim, card, 1000);
+    sell(sim, card, 1000);
+    const renewed = memberCard({ ...voucherFlat, serial: 2 });
+    expect(sell(sim, renewed, 500)[0]).toBe('Paiement accepté');
+    expect(cardState(renewed, pub)!.cardSeq).toBe(1);
+    expect(sell(sim, memberCard(), 500)[0]).toBe('Carte plus ancienne');
+    expect(kinds(sim, LOG_ALERT)[0].data[0]).toBe(ALERT_ROLLBACK);
   });
 });

@@ -3,7 +3,7 @@
 // plus a host driver that speaks the serial protocol to it and a provisioning helper.
 
 import { createHash } from 'node:crypto';
-import { Devices } from '../../firmware/src/hal/devices';
+import { CardFailure, CardTransport, Devices } from '../../firmware/src/hal/devices';
 import { Ed25519 } from '../../firmware/src/hal/crypto';
 import { openNodeEd25519 } from '../../firmware/src/platform/node/ed25519';
 import { ReaderInternals, createReader } from '../../firmware/src/reader';
@@ -62,24 +62,26 @@ export class SeededRng {
   }
 }
 
-export class NoCard {
-  detect() {
+const GONE: CardFailure = { error: 'CARD_GONE', detail: 'pas de carte' };
+
+export class NoCard implements CardTransport {
+  detect(): null {
     return null;
   }
-  getVersion() {
-    return { error: 'CARD_GONE', detail: '' };
+  getVersion(): CardFailure {
+    return GONE;
   }
-  read() {
-    return { error: 'CARD_GONE', detail: '' };
+  read(): CardFailure {
+    return GONE;
   }
-  fastRead() {
-    return { error: 'CARD_GONE', detail: '' };
+  fastRead(): CardFailure {
+    return GONE;
   }
-  write() {
-    return { error: 'CARD_GONE', detail: '' };
+  write(): CardFailure {
+    return GONE;
   }
-  readSignature() {
-    return { error: 'CARD_GONE', detail: '' };
+  readSignature(): CardFailure {
+    return GONE;
   }
 }
 
@@ -93,6 +95,9 @@ export class ReaderSim {
   clock: SimState;
   rng: SeededRng;
   card: CardMemory | null = null;
+  /** When set, the card transport used instead of `card` (e.g. the drivers' NtagTransport over a
+   * virtual PN532 and VirtualNtag). */
+  transport: CardTransport | null = null;
   screens: string[][] = [];
   beeps = 0;
   printed: Uint8Array[] = [];
@@ -113,13 +118,15 @@ export class ReaderSim {
     this.clock = { now: now, ms: 1000 };
     this.rng = new SeededRng(label);
     const noCard = new NoCard();
-    const cardProxy = {
-      detect: () => (this.card === null ? noCard.detect() : this.card.detect()),
-      getVersion: () => (this.card === null ? noCard.getVersion() : this.card.getVersion()),
-      read: (p: number) => (this.card === null ? noCard.read() : this.card.read(p)),
-      fastRead: (a: number, b: number) => (this.card === null ? noCard.fastRead() : this.card.fastRead(a, b)),
-      write: (p: number, d: Uint8Array) => (this.card === null ? noCard.write() : this.card.write(p, d)),
-      readSignature: () => (this.card === null ? noCard.readSignature() : this.card.readSignature()),
+    const t = (): CardTransport =>
+      this.transport !== null ? this.transport : this.card !== null ? this.card : noCard;
+    const cardProxy: CardTransport = {
+      detect: () => t().detect(),
+      getVersion: () => t().getVersion(),
+      read: (p: number) => t().read(p),
+      fastRead: (a: number, b: number) => t().fastRead(a, b),
+      write: (p: number, d: Uint8Array) => t().write(p, d),
+      readSignature: () => t().readSignature(),
     };
     this.devices = {
       card: cardProxy,

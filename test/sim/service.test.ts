@@ -253,7 +253,7 @@ describe('log pull, checkpoint, acknowledgement', () => {
     const recs: Uint8Array[] = [];
     let from = 1;
     let prev = chainGenesis(fundId, READER_ID, sha256Host);
-    let head = 0;
+    let head: number;
     for (;;) {
       const b = host.request(MSG_PULL_LOG, [from, 64]);
       if (b.type !== 0x84) throw new Error('no batch');

@@ -13,7 +13,7 @@ import { pagesToWrite } from '../../protocol/src/card';
 import { SIM_T, memberCard, provisionedReader, voucherFlat } from './fund';
 import { cardState, kinds, rebootOn } from './helpers';
 import { VirtualFlash } from './virtual-flash';
-import { TEAR_GARBLED, TEAR_NEW, TEAR_OLD } from './card-memory';
+import { TEAR_GARBLED, TEAR_NEW, TEAR_OLD, TEAR_WEAK_ONCE } from './card-memory';
 import { ReaderSim } from './reader-sim';
 import { RETAP_TIMEOUT_MS } from '../../firmware/src/app/ui';
 
@@ -114,6 +114,25 @@ describe('tearing after every page write of a debit', () => {
       expect(sim.screen()[0]).toBe('Paiement accepté');
       expect(cardState(card, pub)!.spent).toBe(700);
     }
+  });
+
+  it('a weak last page that reads right once: the re-tap rewrites it before COMMIT, no false rollback later', () => {
+    const { sim, card } = startSale('weak-once');
+    card.arm(pagesPerState - 1, TEAR_WEAK_ONCE);
+    sim.keys('1000#1');
+    sim.tap(card);
+    expect(sim.screen()[0]).toBe('Reposez la carte');
+    sim.tap(card);
+    expect(sim.screen()[0]).toBe('Paiement accepté');
+    // Read twice: the same bytes (the weak page was written again).
+    expect(card.fastRead(4, 129)).toEqual(card.fastRead(4, 129));
+    expect(cardState(card, pub)!.spent).toBe(1000);
+    sim.removeCard();
+    sim.advance(5000);
+    sim.keys('200#1');
+    sim.tap(card);
+    expect(sim.screen()[0]).toBe('Paiement accepté');
+    expect(cardState(card, pub)!.spent).toBe(1200);
   });
 
   it('the cancel key voids the pending sale (VOID cancelled)', () => {

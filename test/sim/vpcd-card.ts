@@ -281,7 +281,18 @@ export class VpcdCard {
     return new Promise((resolve, reject) => {
       const s = connect({ port, host }, () => resolve());
       s.setNoDelay(true);
-      s.on('error', (e) => reject(e));
+      s.on('error', (e) =>
+        reject(
+          new Error(
+            'vpcd injoignable sur ' +
+              host +
+              ':' +
+              port +
+              ' (pcscd avec vsmartcard-vpcd lancé ? autre carte virtuelle déjà connectée ?) : ' +
+              e.message,
+          ),
+        ),
+      );
       s.on('data', (d) => this.onData(d));
       this.socket = s;
       this.tag.onRemoved = () => this.closeSocket();

@@ -56,7 +56,8 @@ function best(flash: FlashStore, name: string): { copy: BlobCopy | null; index: 
 
 /** The current payload of object `name`, or null when none was ever completely written. */
 export function loadBlob(flash: FlashStore, name: string): Uint8Array | null {
-  return best(flash, name).copy === null ? null : (best(flash, name).copy as BlobCopy).payload;
+  const b = best(flash, name).copy;
+  return b === null ? null : b.payload;
 }
 
 /** Replaces object `name`. False when the flash has no room (the old copy is still valid then). */

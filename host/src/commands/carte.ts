@@ -63,19 +63,37 @@ function opt(name: string, kind: OptionSpec['kind'], fr: string, en: string, ali
 const O = {
   fonds: opt('fonds', 'string', 'profil du fonds (JSON)', 'fund profile (JSON)', 'fund'),
   dossier: opt('dossier', 'string', 'dossier du guichet (registre, journal)', 'desk folder', 'folder'),
-  registre: opt('registre', 'string', 'registre des membres chiffré', 'encrypted member registry', 'registry'),
+  registre: opt(
+    'registre',
+    'string',
+    'registre des membres chiffré',
+    'encrypted member registry',
+    'registry',
+  ),
   lecteur: opt('lecteur', 'string', 'nom (ou partie) du lecteur PC/SC', 'PC/SC reader name (part)', 'reader'),
   attente: opt('attente', 'number', 'secondes d’attente de la carte', 'seconds to wait for the card', 'wait'),
   cle: opt('cle-emetteur', 'string', 'clé d’émission chiffrée', 'encrypted issuer key', 'issuer-key'),
   secret: opt('secret-cartes', 'string', 'secret des cartes chiffré', 'encrypted card secret', 'card-secret'),
-  protection: opt('protection', 'boolean', 'protéger la carte en écriture', 'write-protect the card', 'protect'),
+  protection: opt(
+    'protection',
+    'boolean',
+    'protéger la carte en écriture',
+    'write-protect the card',
+    'protect',
+  ),
   forcer: opt('forcer', 'boolean', 'écraser une carte émise', 'overwrite an issued card', 'force'),
   nom: opt('nom', 'string', 'nom du membre (reste dans le registre)', 'member name (registry only)', 'name'),
   personnes: opt('personnes', 'number', 'personnes du foyer', 'people in the household', 'people'),
   parts: opt('parts', 'number', 'nombre de parts', 'number of parts'),
   annuaire: opt('annuaire', 'string', 'annuaire signé des lecteurs', 'signed reader directory', 'directory'),
   pseudonyme: opt('pseudonyme', 'string', 'pseudonyme (16 hex)', 'pseudonym (16 hex)', 'pseudonym'),
-  operateur: opt('cle-operateur', 'string', 'clé d’opérateur chiffrée (signe la liste)', 'encrypted operator key', 'operator-key'),
+  operateur: opt(
+    'cle-operateur',
+    'string',
+    'clé d’opérateur chiffrée (signe la liste)',
+    'encrypted operator key',
+    'operator-key',
+  ),
   quarantaine: opt(
     'quarantaine-semaines',
     'number',
@@ -86,7 +104,13 @@ const O = {
   livre: opt('grand-livre', 'string', 'export JSON du grand livre', 'ledger JSON export', 'ledger'),
   raison: opt('raison', 'string', 'raison du blocage', 'reason for blocking', 'reason'),
   sortie: opt('sortie', 'string', 'fichier à créer', 'file to create', 'out'),
-  usage: opt('usage', 'string', 'cle-emetteur | secret-cartes | cle-operateur', 'what the file holds', 'purpose'),
+  usage: opt(
+    'usage',
+    'string',
+    'cle-emetteur | secret-cartes | cle-operateur',
+    'what the file holds',
+    'purpose',
+  ),
 };
 
 function now(): number {
@@ -117,7 +141,8 @@ function cliError(e: unknown): unknown {
   }
   if (!(e instanceof DeskError)) return e;
   let exit = EXIT_DATAERR;
-  if (e.code === 'NO_CARD' || e.code === 'PCSC_UNAVAILABLE' || e.code === 'CARD_GONE') exit = EXIT_UNAVAILABLE;
+  if (e.code === 'NO_CARD' || e.code === 'PCSC_UNAVAILABLE' || e.code === 'CARD_GONE')
+    exit = EXIT_UNAVAILABLE;
   else if (e.code === 'FUND_PROFILE_MISSING' || e.code === 'MEMBER_UNKNOWN') exit = EXIT_NOINPUT;
   else if (e.code === 'CARD_VERIFY') exit = EXIT_SOFTWARE;
   else if (!DATA_CODES.test(e.code)) exit = EXIT_USAGE;
@@ -133,19 +158,29 @@ interface Setup {
   registryPath: string;
 }
 
-async function setup(v: Values, io: CommandIo, needs: { issuer: boolean; registry: boolean }): Promise<Setup> {
+async function setup(
+  v: Values,
+  io: CommandIo,
+  needs: { issuer: boolean; registry: boolean },
+): Promise<Setup> {
   const fundPath = str(v, 'fonds') ?? process.env.CARNET_FONDS ?? null;
-  if (fundPath === null) throw new DeskError('FUND_PROFILE_OPTION', 'donnez le profil du fonds : --fonds FICHIER');
+  if (fundPath === null)
+    throw new DeskError('FUND_PROFILE_OPTION', 'donnez le profil du fonds : --fonds FICHIER');
   const profile: FundProfile = loadFundProfile(fundPath);
   const dir = folder(v);
   const keyPath = str(v, 'cle-emetteur');
   if (needs.issuer && keyPath === null) {
     throw new DeskError('ISSUER_KEY_MISSING', 'il faut la clé d’émission du fonds (--cle-emetteur FICHIER)');
   }
-  const issuer = keyPath !== null ? hostSigner(loadKeyFile(keyPath, await passphrase(io, 'clé d’émission'), PURPOSE_ISSUER_KEY)) : null;
+  const issuer =
+    keyPath !== null
+      ? hostSigner(loadKeyFile(keyPath, await passphrase(io, 'clé d’émission'), PURPOSE_ISSUER_KEY))
+      : null;
   const secretPath = str(v, 'secret-cartes');
   const cardSecret =
-    secretPath !== null ? loadKeyFile(secretPath, await passphrase(io, 'secret des cartes'), PURPOSE_CARD_SECRET) : null;
+    secretPath !== null
+      ? loadKeyFile(secretPath, await passphrase(io, 'secret des cartes'), PURPOSE_CARD_SECRET)
+      : null;
   const registryPath = str(v, 'registre') ?? join(dir, REGISTRY_FILE);
   let registry: MemberRegistry | null = null;
   if (needs.registry || existsSync(registryPath)) {
@@ -155,14 +190,30 @@ async function setup(v: Values, io: CommandIo, needs: { issuer: boolean; registr
   const dirPath = str(v, 'annuaire');
   if (dirPath !== null) {
     if (profile.rootPublicKey === null) {
-      throw new DeskError('FUND_PROFILE', 'profil du fonds sans rootPublicKey : impossible de vérifier l’annuaire');
+      throw new DeskError(
+        'FUND_PROFILE',
+        'profil du fonds sans rootPublicKey : impossible de vérifier l’annuaire',
+      );
     }
-    const d = verifyDirectory(new Uint8Array(readFileSync(dirPath)), profile.rootPublicKey, profile.fundId, hostCrypto);
+    const d = verifyDirectory(
+      new Uint8Array(readFileSync(dirPath)),
+      profile.rootPublicKey,
+      profile.fundId,
+      hostCrypto,
+    );
     if (!d.ok) throw new DeskError('CARD_DIRECTORY', 'annuaire des lecteurs refusé : ' + d.message);
     directory = d.value;
   }
   return {
-    ctx: { profile, journal: new FileJournal(join(dir, 'journal')), crypto: hostCrypto, issuer, cardSecret, registry, directory },
+    ctx: {
+      profile,
+      journal: new FileJournal(join(dir, 'journal')),
+      crypto: hostCrypto,
+      issuer,
+      cardSecret,
+      registry,
+      directory,
+    },
     registryPath,
   };
 }
@@ -197,25 +248,59 @@ export function reportLines(r: CardReport): string[] {
   const lines = ['Carte ' + r.chip + ' ' + r.uid + ' : ' + r.message + '.'];
   if (r.voucher !== null) {
     lines.push(
-      'Bon n° ' + r.voucher.serial + ', de ' + r.voucher.startMonth + ' à ' + r.voucher.endMonth + ', ' + money(r.voucher.monthlyAllocation) + ' par mois' +
-        (r.voucher.carryCap > 0 ? ', report plafonné à ' + money(r.voucher.carryCap) : ', sans report') + '.',
+      'Bon n° ' +
+        r.voucher.serial +
+        ', de ' +
+        r.voucher.startMonth +
+        ' à ' +
+        r.voucher.endMonth +
+        ', ' +
+        money(r.voucher.monthlyAllocation) +
+        ' par mois' +
+        (r.voucher.carryCap > 0 ? ', report plafonné à ' + money(r.voucher.carryCap) : ', sans report') +
+        '.',
     );
   }
   if (r.balance !== null) {
     lines.push(
-      'Solde de ' + r.balance.month + ' : ' + money(r.balance.available) + ' (allocation ' + money(r.balance.allocation) +
-        ', reporté ' + money(r.balance.carried) + ', dépensé ' + money(r.balance.spent) + ').',
+      'Solde de ' +
+        r.balance.month +
+        ' : ' +
+        money(r.balance.available) +
+        ' (allocation ' +
+        money(r.balance.allocation) +
+        ', reporté ' +
+        money(r.balance.carried) +
+        ', dépensé ' +
+        money(r.balance.spent) +
+        ').',
     );
   }
   if (r.spends.length > 0) {
     lines.push('Dernières opérations :');
     for (const s of r.spends) {
       const what = s.amount >= 0 ? 'achat de ' + money(s.amount) : 'remboursement de ' + money(-s.amount);
-      lines.push('  ' + dateOf(s.time) + ' UTC, ' + what + ', lecteur ' + s.readerId + (s.verified ? ' (signature vérifiée)' : ' (non vérifiée)'));
+      lines.push(
+        '  ' +
+          dateOf(s.time) +
+          ' UTC, ' +
+          what +
+          ', lecteur ' +
+          s.readerId +
+          (s.verified ? ' (signature vérifiée)' : ' (non vérifiée)'),
+      );
     }
   } else if (r.voucher !== null) lines.push('Aucune dépense enregistrée sur la carte.');
   for (const rc of r.receipts.slice(0, 5)) {
-    lines.push('  reçu : ' + dateOf(rc.time) + ' UTC, ' + money(rc.amount) + ', lecteur ' + rc.readerId + ' (non signé)');
+    lines.push(
+      '  reçu : ' +
+        dateOf(rc.time) +
+        ' UTC, ' +
+        money(rc.amount) +
+        ', lecteur ' +
+        rc.readerId +
+        ' (non signé)',
+    );
   }
   if (r.writeProtected) lines.push('Carte protégée en écriture (mot de passe du fonds).');
   for (const n of r.notes) lines.push('Remarque : ' + n + '.');
@@ -232,7 +317,10 @@ export function registerCarte(): void {
   registerCommand({
     path: ['carte', 'lire'],
     alias: ['card', 'read'],
-    summary: { fr: 'lire une carte : solde du mois, dernières dépenses, validité', en: 'read a card: balance, last spends, validity' },
+    summary: {
+      fr: 'lire une carte : solde du mois, dernières dépenses, validité',
+      en: 'read a card: balance, last spends, validity',
+    },
     options: [...common, O.annuaire],
     run: run(async (v, io) => {
       const s = await setup(v, io, { issuer: false, registry: false });
@@ -252,7 +340,18 @@ export function registerCarte(): void {
       const r = await withCard(v, (c) =>
         formatCard(c, s.ctx, { now: now(), protect: v.protection === true, force: v.forcer === true }),
       );
-      return ok(['Carte ' + r.chip + ' ' + r.uid + ' formatée' + (r.writeProtected ? ' et protégée en écriture' : '') + '.'], r);
+      return ok(
+        [
+          'Carte ' +
+            r.chip +
+            ' ' +
+            r.uid +
+            ' formatée' +
+            (r.writeProtected ? ' et protégée en écriture' : '') +
+            '.',
+        ],
+        r,
+      );
     }),
   });
 
@@ -260,7 +359,16 @@ export function registerCarte(): void {
     path: ['carte', 'emettre'],
     alias: ['card', 'issue'],
     summary: { fr: 'émettre une carte de membre', en: 'issue a member card' },
-    options: [...common, O.cle, O.secret, O.protection, O.forcer, { ...O.nom, required: true }, O.personnes, O.parts],
+    options: [
+      ...common,
+      O.cle,
+      O.secret,
+      O.protection,
+      O.forcer,
+      { ...O.nom, required: true },
+      O.personnes,
+      O.parts,
+    ],
     run: run(async (v, io) => {
       const s = await setup(v, io, { issuer: true, registry: true });
       const member = { name: String(v.nom), householdSize: num(v, 'personnes'), parts: num(v, 'parts') };
@@ -268,8 +376,20 @@ export function registerCarte(): void {
         issueCard(c, s.ctx, member, { now: now(), protect: v.protection === true, force: v.forcer === true }),
       );
       const lines = [
-        (r.resumed ? 'Émission interrompue terminée' : 'Carte émise') + ' : ' + r.chip + ' ' + r.uid + ', pseudonyme ' + r.pseudonym + '.',
-        money(r.monthlyAllocation) + ' par mois de ' + r.startMonth + ' à ' + r.endMonth + '. Le nom reste dans le registre chiffré.',
+        (r.resumed ? 'Émission interrompue terminée' : 'Carte émise') +
+          ' : ' +
+          r.chip +
+          ' ' +
+          r.uid +
+          ', pseudonyme ' +
+          r.pseudonym +
+          '.',
+        money(r.monthlyAllocation) +
+          ' par mois de ' +
+          r.startMonth +
+          ' à ' +
+          r.endMonth +
+          '. Le nom reste dans le registre chiffré.',
       ];
       return ok(lines, r);
     }),
@@ -283,9 +403,21 @@ export function registerCarte(): void {
     run: run(async (v, io) => {
       const s = await setup(v, io, { issuer: true, registry: false });
       const member = { householdSize: num(v, 'personnes'), parts: num(v, 'parts') };
-      const r = await withCard(v, (c) => renewCard(c, s.ctx, { now: now(), protect: false, force: false, member }));
+      const r = await withCard(v, (c) =>
+        renewCard(c, s.ctx, { now: now(), protect: false, force: false, member }),
+      );
       return ok(
-        ['Bon renouvelé : n° ' + r.serial + ', ' + money(r.monthlyAllocation) + ' par mois de ' + r.startMonth + ' à ' + r.endMonth + '.'],
+        [
+          'Bon renouvelé : n° ' +
+            r.serial +
+            ', ' +
+            money(r.monthlyAllocation) +
+            ' par mois de ' +
+            r.startMonth +
+            ' à ' +
+            r.endMonth +
+            '.',
+        ],
         r,
       );
     }),
@@ -294,7 +426,10 @@ export function registerCarte(): void {
   registerCommand({
     path: ['carte', 'bloquer'],
     alias: ['card', 'block'],
-    summary: { fr: 'bloquer une carte (prochaine liste de blocage signée)', en: 'block a card (next signed blocklist)' },
+    summary: {
+      fr: 'bloquer une carte (prochaine liste de blocage signée)',
+      en: 'block a card (next signed blocklist)',
+    },
     options: [...common, O.pseudonyme, O.nom, O.operateur, O.raison],
     run: run(async (v, io) => {
       const s = await setup(v, io, { issuer: false, registry: str(v, 'nom') !== null });
@@ -309,17 +444,31 @@ export function registerCarte(): void {
       const dir = folder(v);
       const pendingPath = join(dir, PENDING_FILE);
       const pending = loadPending(pendingPath, s.ctx.profile.fundId);
-      const added = blockPseudonym(s.ctx, pending, pseudo.toLowerCase(), now(), str(v, 'raison') ?? 'bloquee');
-      const lines = [added ? 'Pseudonyme ' + pseudo + ' ajouté à la liste de blocage en attente.' : 'Pseudonyme ' + pseudo + ' déjà bloqué.'];
+      const added = blockPseudonym(
+        s.ctx,
+        pending,
+        pseudo.toLowerCase(),
+        now(),
+        str(v, 'raison') ?? 'bloquee',
+      );
+      const lines = [
+        added
+          ? 'Pseudonyme ' + pseudo + ' ajouté à la liste de blocage en attente.'
+          : 'Pseudonyme ' + pseudo + ' déjà bloqué.',
+      ];
       let signed: { version: number; file: string } | null = null;
       const opPath = str(v, 'cle-operateur');
       if (opPath !== null) {
-        const op = hostSigner(loadKeyFile(opPath, await passphrase(io, 'clé d’opérateur'), PURPOSE_OPERATOR_KEY));
+        const op = hostSigner(
+          loadKeyFile(opPath, await passphrase(io, 'clé d’opérateur'), PURPOSE_OPERATOR_KEY),
+        );
         const b = signPending(pending, op, now());
         const file = join(dir, 'liste-blocage-v' + b.version + '.cbor');
         writeFileSync(file, b.envelope);
         signed = { version: b.version, file };
-        lines.push('Liste de blocage v' + b.version + ' signée : ' + file + ' (à installer sur les lecteurs).');
+        lines.push(
+          'Liste de blocage v' + b.version + ' signée : ' + file + ' (à installer sur les lecteurs).',
+        );
       } else lines.push('À signer par la trésorerie (--cle-operateur) puis installer sur les lecteurs.');
       savePending(pendingPath, pending);
       return ok(lines, { pseudonym: pseudo, added, pending: pending.pending.length, signed });
@@ -330,7 +479,17 @@ export function registerCarte(): void {
     path: ['carte', 'remplacer'],
     alias: ['card', 'replace'],
     summary: { fr: 'remplacer une carte perdue (bloque l’ancienne, quarantaine)', en: 'replace a lost card' },
-    options: [...common, O.cle, O.secret, O.protection, O.nom, O.pseudonyme, O.operateur, O.quarantaine, O.livre],
+    options: [
+      ...common,
+      O.cle,
+      O.secret,
+      O.protection,
+      O.nom,
+      O.pseudonyme,
+      O.operateur,
+      O.quarantaine,
+      O.livre,
+    ],
     run: run(async (v, io) => {
       const s = await setup(v, io, { issuer: true, registry: true });
       const reg = s.ctx.registry as MemberRegistry;
@@ -341,7 +500,8 @@ export function registerCarte(): void {
         if (m === null) throw new DeskError('MEMBER_UNKNOWN', 'aucun membre de ce nom dans le registre');
         pseudo = m.pseudonym;
       }
-      if (pseudo === null) throw new DeskError('REPLACE_WHO', 'qui ? donnez --nom ou --pseudonyme de la carte perdue');
+      if (pseudo === null)
+        throw new DeskError('REPLACE_WHO', 'qui ? donnez --nom ou --pseudonyme de la carte perdue');
       const ledgerPath = str(v, 'grand-livre');
       const ledger = ledgerPath !== null ? JsonLedgerView.load(ledgerPath) : EMPTY_LEDGER;
       const dir = folder(v);
@@ -359,18 +519,45 @@ export function registerCarte(): void {
       const opPath = str(v, 'cle-operateur');
       let signedVersion: number | null = null;
       if (opPath !== null) {
-        const op = hostSigner(loadKeyFile(opPath, await passphrase(io, 'clé d’opérateur'), PURPOSE_OPERATOR_KEY));
+        const op = hostSigner(
+          loadKeyFile(opPath, await passphrase(io, 'clé d’opérateur'), PURPOSE_OPERATOR_KEY),
+        );
         const b = signPending(pending, op, now());
         writeFileSync(join(dir, 'liste-blocage-v' + b.version + '.cbor'), b.envelope);
         signedVersion = b.version;
       }
       savePending(pendingPath, pending);
       const lines = [
-        'Ancienne carte ' + r.oldPseudonym + ' bloquée' + (signedVersion !== null ? ' (liste v' + signedVersion + ' signée)' : ' (liste en attente de signature)') + '.',
-        'Nouvelle carte ' + r.uid + ', pseudonyme ' + r.pseudonym + ' : ' + money(r.monthlyAllocation) + ' par mois de ' + r.startMonth + ' à ' + r.endMonth + '.',
-        'Quarantaine de ' + weeks + ' semaines jusqu’au ' + dateOf(r.quarantineEnds).slice(0, 10) + ' : la nouvelle carte n’alloue rien avant ' + r.startMonth + '.',
-        'Solde de l’ancienne carte ce mois-ci : ' + money(r.oldBalanceNow) +
-          (r.ledgerState ? ' (d’après le grand livre)' : ' (grand livre sans état pour elle : calculé sur le bon seul)') +
+        'Ancienne carte ' +
+          r.oldPseudonym +
+          ' bloquée' +
+          (signedVersion !== null
+            ? ' (liste v' + signedVersion + ' signée)'
+            : ' (liste en attente de signature)') +
+          '.',
+        'Nouvelle carte ' +
+          r.uid +
+          ', pseudonyme ' +
+          r.pseudonym +
+          ' : ' +
+          money(r.monthlyAllocation) +
+          ' par mois de ' +
+          r.startMonth +
+          ' à ' +
+          r.endMonth +
+          '.',
+        'Quarantaine de ' +
+          weeks +
+          ' semaines jusqu’au ' +
+          dateOf(r.quarantineEnds).slice(0, 10) +
+          ' : la nouvelle carte n’alloue rien avant ' +
+          r.startMonth +
+          '.',
+        'Solde de l’ancienne carte ce mois-ci : ' +
+          money(r.oldBalanceNow) +
+          (r.ledgerState
+            ? ' (d’après le grand livre)'
+            : ' (grand livre sans état pour elle : calculé sur le bon seul)') +
           ' ; à régler par la trésorerie après la quarantaine.',
       ];
       return ok(lines, { ...r, signedVersion });
@@ -380,12 +567,18 @@ export function registerCarte(): void {
   registerCommand({
     path: ['carte', 'cle-creer'],
     alias: ['card', 'key-create'],
-    summary: { fr: 'créer un fichier de clé chiffré (émission, opérateur, secret des cartes)', en: 'create an encrypted key file' },
+    summary: {
+      fr: 'créer un fichier de clé chiffré (émission, opérateur, secret des cartes)',
+      en: 'create an encrypted key file',
+    },
     options: [{ ...O.sortie, required: true }, O.usage],
     run: run(async (v, io) => {
       const purpose = str(v, 'usage') ?? PURPOSE_ISSUER_KEY;
       if (![PURPOSE_ISSUER_KEY, PURPOSE_CARD_SECRET, PURPOSE_OPERATOR_KEY].includes(purpose)) {
-        throw new DeskError('KEY_PURPOSE', t({ fr: 'usage inconnu : {p}', en: 'unknown purpose: {p}' }, { p: purpose }));
+        throw new DeskError(
+          'KEY_PURPOSE',
+          t({ fr: 'usage inconnu : {p}', en: 'unknown purpose: {p}' }, { p: purpose }),
+        );
       }
       const out = String(v.sortie);
       if (existsSync(out)) throw new DeskError('KEY_EXISTS', 'le fichier existe déjà : ' + out);
@@ -393,7 +586,8 @@ export function registerCarte(): void {
       saveKeyFile(out, seed, await passphrase(io, 'nouveau fichier'), purpose);
       const pub = purpose === PURPOSE_CARD_SECRET ? null : hostSigner(seed).publicKey;
       const lines = ['Fichier ' + out + ' créé (' + purpose + ', chiffré).'];
-      if (pub !== null) lines.push('Clé publique : ' + toHex(pub) + ' (id ' + toHex(keyId(pub, hostCrypto.sha256)) + ').');
+      if (pub !== null)
+        lines.push('Clé publique : ' + toHex(pub) + ' (id ' + toHex(keyId(pub, hostCrypto.sha256)) + ').');
       return ok(lines, { file: out, purpose, publicKey: pub === null ? null : toHex(pub) });
     }),
   });

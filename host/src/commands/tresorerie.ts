@@ -5,12 +5,28 @@ import path from 'node:path';
 import { fromHex } from '../../../protocol/src/bytes';
 import { parseMonthLabel } from '../../../protocol/src/time';
 import { CliError, CommandOutput, CommandSpec, OptionSpec, registerCommand } from '../cli/command';
-import { EXIT_DATAERR, EXIT_FINDINGS, EXIT_NOINPUT, EXIT_OK, EXIT_UNAVAILABLE, EXIT_USAGE } from '../cli/exit-codes';
+import {
+  EXIT_DATAERR,
+  EXIT_FINDINGS,
+  EXIT_NOINPUT,
+  EXIT_OK,
+  EXIT_UNAVAILABLE,
+  EXIT_USAGE,
+} from '../cli/exit-codes';
 import { money } from '../cli/i18n';
 import { Ledger, Refusal } from '../ledger/ledger';
 import { reconcile } from '../ledger/reconcile';
 import { reportHtml } from '../ledger/report';
-import { confirmAnomaly, createPaymentBatch, markBatchPaid, monthCsv, nextBlocklist, parseVendors, vendorCsv, VendorsFile } from '../ledger/outputs';
+import {
+  confirmAnomaly,
+  createPaymentBatch,
+  markBatchPaid,
+  monthCsv,
+  nextBlocklist,
+  parseVendors,
+  vendorCsv,
+  VendorsFile,
+} from '../ledger/outputs';
 
 /** Default ledger file when neither --base nor CARNET_REGISTRE is given. */
 export const DEFAULT_LEDGER = 'carnet-registre.sqlite';
@@ -19,17 +35,37 @@ const baseOpt: OptionSpec = {
   name: 'base',
   alias: 'db',
   kind: 'string',
-  summary: { fr: 'registre : fichier SQLite ou URL postgres://', en: 'ledger: SQLite file or postgres:// URL' },
+  summary: {
+    fr: 'registre : fichier SQLite ou URL postgres://',
+    en: 'ledger: SQLite file or postgres:// URL',
+  },
 };
-const monthOpt: OptionSpec = { name: 'mois', alias: 'month', kind: 'string', required: true, summary: { fr: 'mois AAAA-MM', en: 'month YYYY-MM' } };
+const monthOpt: OptionSpec = {
+  name: 'mois',
+  alias: 'month',
+  kind: 'string',
+  required: true,
+  summary: { fr: 'mois AAAA-MM', en: 'month YYYY-MM' },
+};
 const vendorsOpt: OptionSpec = {
   name: 'commercants',
   alias: 'vendors',
   kind: 'string',
   summary: { fr: 'fichier des commerçants (JSON)', en: 'vendors file (JSON)' },
 };
-const outOpt: OptionSpec = { name: 'sortie', alias: 'out', kind: 'string', summary: { fr: 'fichier ou dossier de sortie', en: 'output file or folder' } };
-const fileOpt: OptionSpec = { name: 'fichier', alias: 'file', kind: 'string', required: true, summary: { fr: 'fichier à lire', en: 'file to read' } };
+const outOpt: OptionSpec = {
+  name: 'sortie',
+  alias: 'out',
+  kind: 'string',
+  summary: { fr: 'fichier ou dossier de sortie', en: 'output file or folder' },
+};
+const fileOpt: OptionSpec = {
+  name: 'fichier',
+  alias: 'file',
+  kind: 'string',
+  required: true,
+  summary: { fr: 'fichier à lire', en: 'file to read' },
+};
 
 type Args = Record<string, string | number | boolean | undefined>;
 
@@ -38,7 +74,11 @@ async function openLedger(a: Args): Promise<Ledger> {
   try {
     return await Ledger.open(where);
   } catch (e) {
-    throw new CliError('REGISTRE_INDISPONIBLE', 'registre inaccessible (' + where + ') : ' + (e as Error).message, EXIT_UNAVAILABLE);
+    throw new CliError(
+      'REGISTRE_INDISPONIBLE',
+      'registre inaccessible (' + where + ') : ' + (e as Error).message,
+      EXIT_UNAVAILABLE,
+    );
   }
 }
 
@@ -52,7 +92,8 @@ function readInput(p: string): Buffer {
 
 function month(a: Args): number {
   const m = parseMonthLabel(String(a.mois));
-  if (m === null) throw new CliError('MOIS_INVALIDE', 'mois attendu sous la forme AAAA-MM : ' + String(a.mois), EXIT_USAGE);
+  if (m === null)
+    throw new CliError('MOIS_INVALIDE', 'mois attendu sous la forme AAAA-MM : ' + String(a.mois), EXIT_USAGE);
   return m;
 }
 
@@ -62,7 +103,12 @@ function refused(r: Refusal): never {
 
 function vendorsFrom(a: Args, required: boolean): VendorsFile | null {
   if (a.commercants === undefined) {
-    if (required) throw new CliError('VENDEURS_MANQUANT', 'indiquez le fichier des commerçants (--commercants)', EXIT_USAGE);
+    if (required)
+      throw new CliError(
+        'VENDEURS_MANQUANT',
+        'indiquez le fichier des commerçants (--commercants)',
+        EXIT_USAGE,
+      );
     return null;
   }
   const v = parseVendors(readInput(String(a.commercants)).toString('utf8'));
@@ -70,8 +116,10 @@ function vendorsFrom(a: Args, required: boolean): VendorsFile | null {
   return v.value;
 }
 
+/** Current time; CARNET_NOW (seconds) fixes it for tests and for re-running a past month's steps. */
 function now(): number {
-  return Math.floor(Date.now() / 1000);
+  const fixed = process.env.CARNET_NOW;
+  return fixed !== undefined && /^[0-9]+$/.test(fixed) ? Number(fixed) : Math.floor(Date.now() / 1000);
 }
 
 async function withLedger(a: Args, fn: (l: Ledger) => Promise<CommandOutput>): Promise<CommandOutput> {
@@ -87,26 +135,40 @@ const commands: CommandSpec[] = [
   {
     path: ['tresorerie', 'caisse'],
     alias: ['treasury', 'fund'],
-    summary: { fr: 'importer le dossier de la caisse (clés, lecteurs, bons, listes de blocage)', en: 'import the fund bundle' },
+    summary: {
+      fr: 'importer le dossier de la caisse (clés, lecteurs, bons, listes de blocage)',
+      en: 'import the fund bundle',
+    },
     options: [baseOpt, fileOpt],
     run: (a) =>
       withLedger(a, async (l) => {
         const r = await l.loadFund(readInput(String(a.fichier)));
         if (!r.ok) refused(r);
-        return { lines: [`Dossier de la caisse importé : ${r.added} éléments nouveaux.`], json: r, exitCode: EXIT_OK };
+        return {
+          lines: [`Dossier de la caisse importé : ${r.added} éléments nouveaux.`],
+          json: r,
+          exitCode: EXIT_OK,
+        };
       }),
   },
   {
     path: ['tresorerie', 'importer'],
     alias: ['treasury', 'import'],
-    summary: { fr: 'importer des exports de journal (fichier ou dossier)', en: 'import log exports (file or folder)' },
+    summary: {
+      fr: 'importer des exports de journal (fichier ou dossier)',
+      en: 'import log exports (file or folder)',
+    },
     options: [baseOpt, fileOpt],
     run: (a, io) =>
       withLedger(a, async (l) => {
         const p = String(a.fichier);
         let files = [p];
         try {
-          if (statSync(p).isDirectory()) files = readdirSync(p).filter((f) => f.endsWith('.cbor')).sort().map((f) => path.join(p, f));
+          if (statSync(p).isDirectory())
+            files = readdirSync(p)
+              .filter((f) => f.endsWith('.cbor'))
+              .sort()
+              .map((f) => path.join(p, f));
         } catch {
           throw new CliError('FICHIER_ABSENT', 'fichier introuvable : ' + p, EXIT_NOINPUT);
         }
@@ -142,7 +204,12 @@ const commands: CommandSpec[] = [
       monthOpt,
       vendorsOpt,
       outOpt,
-      { name: 'provisoire', alias: 'provisional', kind: 'boolean', summary: { fr: 'accepter un mois non clos', en: 'accept a month not closed' } },
+      {
+        name: 'provisoire',
+        alias: 'provisional',
+        kind: 'boolean',
+        summary: { fr: 'accepter un mois non clos', en: 'accept a month not closed' },
+      },
     ],
     run: (a) =>
       withLedger(a, async (l) => {
@@ -152,7 +219,9 @@ const commands: CommandSpec[] = [
           throw new CliError(
             'MOIS_NON_CLOS',
             `le mois ${rec.label} n’est pas clos` +
-              (rec.openReaders.length > 0 ? ` : journaux incomplets pour les lecteurs n° ${rec.openReaders.join(', ')}` : '') +
+              (rec.openReaders.length > 0
+                ? ` : journaux incomplets pour les lecteurs n° ${rec.openReaders.join(', ')}`
+                : '') +
               ' (--provisoire pour un rapport provisoire)',
             EXIT_DATAERR,
           );
@@ -195,13 +264,21 @@ const commands: CommandSpec[] = [
   {
     path: ['tresorerie', 'virement'],
     alias: ['treasury', 'transfer'],
-    summary: { fr: 'fichier de virements SEPA (pain.001.001.03) pour payer les commerçants', en: 'SEPA credit transfer file' },
+    summary: {
+      fr: 'fichier de virements SEPA (pain.001.001.03) pour payer les commerçants',
+      en: 'SEPA credit transfer file',
+    },
     options: [
       baseOpt,
       monthOpt,
       Object.assign({}, vendorsOpt, { required: true }),
       outOpt,
-      { name: 'date', alias: 'date', kind: 'string', summary: { fr: 'date d’exécution AAAA-MM-JJ', en: 'execution date' } },
+      {
+        name: 'date',
+        alias: 'date',
+        kind: 'string',
+        summary: { fr: 'date d’exécution AAAA-MM-JJ', en: 'execution date' },
+      },
     ],
     run: (a) =>
       withLedger(a, async (l) => {
@@ -211,7 +288,11 @@ const commands: CommandSpec[] = [
         if (!r.ok) refused(r);
         const out = String(a.sortie ?? r.batchId + '.xml');
         writeFileSync(out, r.xml);
-        return { lines: [`Lot ${r.batchId} : ${r.count} virements, ${money(r.total)} — écrit : ${out}`], json: Object.assign({ file: out }, r, { xml: undefined }), exitCode: EXIT_OK };
+        return {
+          lines: [`Lot ${r.batchId} : ${r.count} virements, ${money(r.total)} — écrit : ${out}`],
+          json: Object.assign({ file: out }, r, { xml: undefined }),
+          exitCode: EXIT_OK,
+        };
       }),
   },
   {
@@ -223,7 +304,11 @@ const commands: CommandSpec[] = [
       withLedger(a, async (l) => {
         const r = await markBatchPaid(l, readInput(String(a.fichier)).toString('utf8'), now());
         if (!r.ok) refused(r);
-        return { lines: [`Lot ${r.batchId} ${r.already ? 'déjà marqué payé' : 'marqué payé'} (${money(r.total)}).`], json: r, exitCode: EXIT_OK };
+        return {
+          lines: [`Lot ${r.batchId} ${r.already ? 'déjà marqué payé' : 'marqué payé'} (${money(r.total)}).`],
+          json: r,
+          exitCode: EXIT_OK,
+        };
       }),
   },
   {
@@ -242,8 +327,21 @@ const commands: CommandSpec[] = [
   {
     path: ['tresorerie', 'confirmer'],
     alias: ['treasury', 'confirm'],
-    summary: { fr: 'confirmer une anomalie (sa carte ou son lecteur ira sur la liste de blocage)', en: 'confirm an anomaly' },
-    options: [baseOpt, monthOpt, { name: 'anomalie', alias: 'anomaly', kind: 'string', required: true, summary: { fr: 'référence de l’anomalie', en: 'anomaly id' } }],
+    summary: {
+      fr: 'confirmer une anomalie (sa carte ou son lecteur ira sur la liste de blocage)',
+      en: 'confirm an anomaly',
+    },
+    options: [
+      baseOpt,
+      monthOpt,
+      {
+        name: 'anomalie',
+        alias: 'anomaly',
+        kind: 'string',
+        required: true,
+        summary: { fr: 'référence de l’anomalie', en: 'anomaly id' },
+      },
+    ],
     run: (a) =>
       withLedger(a, async (l) => {
         const r = await confirmAnomaly(l, month(a), String(a.anomalie), now());
@@ -254,23 +352,47 @@ const commands: CommandSpec[] = [
   {
     path: ['tresorerie', 'blocage'],
     alias: ['treasury', 'blocklist'],
-    summary: { fr: 'signer la prochaine liste de blocage (anomalies confirmées)', en: 'sign the next blocklist' },
+    summary: {
+      fr: 'signer la prochaine liste de blocage (anomalies confirmées)',
+      en: 'sign the next blocklist',
+    },
     options: [
       baseOpt,
       outOpt,
-      { name: 'cle', alias: 'key', kind: 'string', required: true, summary: { fr: 'fichier de la graine de la clé d’opérateur (hex)', en: 'operator key seed file (hex)' } },
+      {
+        name: 'cle',
+        alias: 'key',
+        kind: 'string',
+        required: true,
+        summary: {
+          fr: 'fichier de la graine de la clé d’opérateur (hex)',
+          en: 'operator key seed file (hex)',
+        },
+      },
     ],
     run: (a) =>
       withLedger(a, async (l) => {
         const seed = fromHex(readInput(String(a.cle)).toString('utf8').trim());
-        if (seed.length !== 32) throw new CliError('CLE_INVALIDE', 'graine de clé de 32 octets (64 chiffres hexadécimaux) attendue', EXIT_DATAERR);
+        if (seed.length !== 32)
+          throw new CliError(
+            'CLE_INVALIDE',
+            'graine de clé de 32 octets (64 chiffres hexadécimaux) attendue',
+            EXIT_DATAERR,
+          );
         const r = await nextBlocklist(l, seed, now());
         if (!r.ok) refused(r);
         const out = String(a.sortie ?? `liste-blocage-${r.blocklist.version}.cbor`);
         writeFileSync(out, r.bytes);
         return {
-          lines: [`Liste de blocage version ${r.blocklist.version} : ${r.blocklist.pseudonyms.length} cartes, ${r.blocklist.readerIds.length} lecteurs — écrite : ${out}`],
-          json: { file: out, version: r.blocklist.version, cards: r.blocklist.pseudonyms.length, readers: r.blocklist.readerIds },
+          lines: [
+            `Liste de blocage version ${r.blocklist.version} : ${r.blocklist.pseudonyms.length} cartes, ${r.blocklist.readerIds.length} lecteurs — écrite : ${out}`,
+          ],
+          json: {
+            file: out,
+            version: r.blocklist.version,
+            cards: r.blocklist.pseudonyms.length,
+            readers: r.blocklist.readerIds,
+          },
           exitCode: EXIT_OK,
         };
       }),

@@ -29,4 +29,5 @@ export class DeskError extends Error {
   }
 }
 
-export const MSG_CARD_GONE = 'la carte a quitté le lecteur pendant l’opération : reposez-la et relancez la commande';
+export const MSG_CARD_GONE =
+  'la carte a quitté le lecteur pendant l’opération : reposez-la et relancez la commande';

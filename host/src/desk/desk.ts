@@ -49,8 +49,6 @@ const SIZE_NTAG213 = 0x0f;
 /** Bytes of the password (PWD) and of its acknowledge (PACK), datasheet §8.8.1. */
 const PWD_BYTES = 4;
 const PACK_BYTES = 2;
-/** AUTH0 value meaning "no page protected" (datasheet §8.5.7: AUTH0 > last page). */
-const AUTH0_OFF = 0xff;
 const SECONDS_PER_WEEK = 7 * 86400;
 /** Default quarantine before a lost card's balance comes back on the new card (issue 7). */
 export const DEFAULT_QUARANTINE_WEEKS = 8;
@@ -95,10 +93,16 @@ export async function identifyCard(io: CardIo): Promise<CardId> {
     );
   }
   if (version[1] !== NXP_VENDOR || version[2] !== NTAG_PRODUCT) {
-    throw new DeskError('CARD_NOT_NTAG', 'carte qui n’est pas une NTAG de NXP : il faut une NTAG215 ou NTAG216');
+    throw new DeskError(
+      'CARD_NOT_NTAG',
+      'carte qui n’est pas une NTAG de NXP : il faut une NTAG215 ou NTAG216',
+    );
   }
   if (version[6] === SIZE_NTAG213) {
-    throw new DeskError('CARD_NTAG213', 'carte NTAG213 : trop petite (144 octets) ; il faut une NTAG215 ou NTAG216');
+    throw new DeskError(
+      'CARD_NTAG213',
+      'carte NTAG213 : trop petite (144 octets) ; il faut une NTAG215 ou NTAG216',
+    );
   }
   const layout = layoutForChip(version[6]);
   if (layout === null) {
@@ -132,7 +136,10 @@ async function readImage(io: CardIo, id: CardId): Promise<CardImage> {
 /** Card password = first 4 bytes of HMAC-SHA-256(fund card secret, UID) (SPEC.md §12.4). */
 export function cardPassword(secret: Uint8Array, uid: Uint8Array): { pwd: Uint8Array; pack: Uint8Array } {
   const mac = createHmac('sha256', secret).update(uid).digest();
-  return { pwd: new Uint8Array(mac.subarray(0, PWD_BYTES)), pack: new Uint8Array(mac.subarray(4, 4 + PACK_BYTES)) };
+  return {
+    pwd: new Uint8Array(mac.subarray(0, PWD_BYTES)),
+    pack: new Uint8Array(mac.subarray(4, 4 + PACK_BYTES)),
+  };
 }
 
 export type CardStatus =
@@ -241,10 +248,13 @@ function parseImage(ctx: DeskContext, id: CardId, image: CardImage, now: number)
       report.status = 'incomplete';
       report.message =
         pending !== null
-          ? 'carte incomplète : « ' + pending.op + ' » a été interrompu ; relancez la même commande pour le terminer'
+          ? 'carte incomplète : « ' +
+            pending.op +
+            ' » a été interrompu ; relancez la même commande pour le terminer'
           : 'carte incomplète : une écriture a été interrompue ; « carnet carte formater » ou « emettre » la refait';
     } else {
-      report.message = 'carte vierge : pas encore au format carnet (« carnet carte formater » ou « emettre »)';
+      report.message =
+        'carte vierge : pas encore au format carnet (« carnet carte formater » ou « emettre »)';
     }
     return out;
   }
@@ -272,7 +282,9 @@ function parseImage(ctx: DeskContext, id: CardId, image: CardImage, now: number)
     report.message = 'carte d’un autre fonds (fonds ' + toHex(v.fundId) + ') : elle n’est pas valable ici';
     return out;
   }
-  const key = ctx.profile.issuerPublicKeys.find((k) => bytesEqual(keyId(k, ctx.crypto.sha256), v.issuerKeyId));
+  const key = ctx.profile.issuerPublicKeys.find((k) =>
+    bytesEqual(keyId(k, ctx.crypto.sha256), v.issuerKeyId),
+  );
   if (key === undefined) {
     report.status = 'cle_inconnue';
     report.message = 'bon signé par une clé d’émission inconnue de ce fonds : carte refusée';
@@ -310,10 +322,12 @@ function parseImage(ctx: DeskContext, id: CardId, image: CardImage, now: number)
   };
   if (month < v.startMonth) {
     report.status = 'pas_encore_valide';
-    report.message = 'bon valable à partir de ' + monthLabel(v.startMonth) + ' (quarantaine ou renouvellement anticipé)';
+    report.message =
+      'bon valable à partir de ' + monthLabel(v.startMonth) + ' (quarantaine ou renouvellement anticipé)';
   } else if (month >= v.startMonth + v.validityMonths) {
     report.status = 'expiree';
-    report.message = 'bon expiré depuis la fin de ' + report.voucher.endMonth + ' : « carnet carte renouveler »';
+    report.message =
+      'bon expiré depuis la fin de ' + report.voucher.endMonth + ' : « carnet carte renouveler »';
   } else {
     report.status = 'valide';
     report.message = 'carte valide jusqu’à fin ' + report.voucher.endMonth;
@@ -334,7 +348,9 @@ function readSlots(ctx: DeskContext, id: CardId, image: CardImage, out: Parsed):
     if (!looksLikeEnvelope(region)) continue;
     const o = openStateInRegion(region);
     if (!o.ok) {
-      out.report.notes.push('emplacement ' + name + ' illisible (écriture interrompue chez un commerçant ?) : ignoré');
+      out.report.notes.push(
+        'emplacement ' + name + ' illisible (écriture interrompue chez un commerçant ?) : ignoré',
+      );
       continue;
     }
     const s = o.value.value;
@@ -345,11 +361,14 @@ function readSlots(ctx: DeskContext, id: CardId, image: CardImage, out: Parsed):
     let verified: boolean | null = false;
     if (ctx.directory !== null) {
       const e = findDirectoryEntry(ctx.directory, s.readerId);
-      if (e === null) out.report.notes.push('emplacement ' + name + ' : lecteur ' + s.readerId + ' absent de l’annuaire');
+      if (e === null)
+        out.report.notes.push('emplacement ' + name + ' : lecteur ' + s.readerId + ' absent de l’annuaire');
       else verified = signatureValid(o.value.opened, e.publicKey, ctx.crypto.verify) ? true : null;
     }
     if (verified === null) {
-      out.report.notes.push('emplacement ' + name + ' : signature du lecteur ' + s.readerId + ' fausse, ignoré');
+      out.report.notes.push(
+        'emplacement ' + name + ' : signature du lecteur ' + s.readerId + ' fausse, ignoré',
+      );
       continue;
     }
     if (verified === false) unverified = true;
@@ -373,7 +392,9 @@ function readSlots(ctx: DeskContext, id: CardId, image: CardImage, out: Parsed):
     );
   }
   if (best !== null && best.voucherSerial !== v.serial) {
-    out.report.notes.push('dernier état écrit avec le bon n° ' + best.voucherSerial + ' (chaîne conservée au renouvellement)');
+    out.report.notes.push(
+      'dernier état écrit avec le bon n° ' + best.voucherSerial + ' (chaîne conservée au renouvellement)',
+    );
   }
 }
 
@@ -458,7 +479,13 @@ async function authenticate(io: CardIo, ctx: DeskContext, id: CardId): Promise<v
 }
 
 /** Runs a journaled plan: record, write every step in order, read back, forget. */
-async function runPlan(io: CardIo, ctx: DeskContext, id: CardId, entry: JournalEntry, protectedNow: boolean): Promise<void> {
+async function runPlan(
+  io: CardIo,
+  ctx: DeskContext,
+  id: CardId,
+  entry: JournalEntry,
+  protectedNow: boolean,
+): Promise<void> {
   ctx.journal.put(entry);
   if (protectedNow) await authenticate(io, ctx, id);
   let lo = 1e9;
@@ -481,7 +508,10 @@ async function runPlan(io: CardIo, ctx: DeskContext, id: CardId, entry: JournalE
   for (const k of Object.keys(want)) {
     const p = Number(k);
     if (toHex(back.subarray((p - lo) * PAGE_BYTES, (p - lo + 1) * PAGE_BYTES)) !== want[p]) {
-      throw new DeskError('CARD_VERIFY', 'relecture différente de ce qui a été écrit (page ' + p + ') : relancez la commande');
+      throw new DeskError(
+        'CARD_VERIFY',
+        'relecture différente de ce qui a été écrit (page ' + p + ') : relancez la commande',
+      );
     }
   }
   ctx.journal.clear(id.uidHex);
@@ -493,7 +523,12 @@ export interface ResumeResult {
 }
 
 /** Finishes an interrupted desk write on this card, if the journal has one. */
-async function resumePending(io: CardIo, ctx: DeskContext, id: CardId, image: CardImage): Promise<ResumeResult | null> {
+async function resumePending(
+  io: CardIo,
+  ctx: DeskContext,
+  id: CardId,
+  image: CardImage,
+): Promise<ResumeResult | null> {
   const e = ctx.journal.get(id.uidHex);
   if (e === null) return null;
   await runPlan(io, ctx, id, e, image.auth0 <= id.layout.lastUserPage);
@@ -529,12 +564,19 @@ async function prepare(io: CardIo, ctx: DeskContext, now: number): Promise<Prepa
   return { id, parsed: parseImage(ctx, id, image, now), resumed };
 }
 
-function protectionPlan(ctx: DeskContext, p: Prepared, protect: boolean): { steps: PlanStep[]; flags: number } {
+function protectionPlan(
+  ctx: DeskContext,
+  p: Prepared,
+  protect: boolean,
+): { steps: PlanStep[]; flags: number } {
   const isProtected = p.parsed.image.auth0 <= p.id.layout.lastUserPage;
   if (isProtected) return { steps: [], flags: CARD_FLAG_WRITE_PROTECTED };
   if (!protect) return { steps: [], flags: 0 };
   if (ctx.cardSecret === null) {
-    throw new DeskError('CARD_SECRET_MISSING', 'protection demandée sans secret des cartes (--secret-cartes)');
+    throw new DeskError(
+      'CARD_SECRET_MISSING',
+      'protection demandée sans secret des cartes (--secret-cartes)',
+    );
   }
   const pw = cardPassword(ctx.cardSecret, p.id.uid);
   return { steps: protectionSteps(p.id.layout, pw.pwd, pw.pack), flags: CARD_FLAG_WRITE_PROTECTED };
@@ -546,7 +588,11 @@ function refuseValidCard(p: Prepared, force: boolean, what: string): void {
   if (st === 'valide' || st === 'expiree' || st === 'pas_encore_valide') {
     throw new DeskError(
       'CARD_ALREADY_ISSUED',
-      'carte déjà émise (' + p.parsed.report.voucher?.pseudonym + ') : ' + what + ' effacerait son solde ; « renouveler », ou --forcer',
+      'carte déjà émise (' +
+        p.parsed.report.voucher?.pseudonym +
+        ') : ' +
+        what +
+        ' effacerait son solde ; « renouveler », ou --forcer',
     );
   }
   if (st === 'autre_fonds' || st === 'cle_inconnue') {
@@ -565,7 +611,12 @@ export interface FormatResult {
 export async function formatCard(io: CardIo, ctx: DeskContext, o: WriteOptions): Promise<FormatResult> {
   const p = await prepare(io, ctx, o.now);
   if (p.resumed !== null && p.resumed.op === 'formater') {
-    return { uid: p.id.uidHex, chip: p.id.layout.chipName, writeProtected: p.parsed.report.writeProtected, resumed: p.resumed };
+    return {
+      uid: p.id.uidHex,
+      chip: p.id.layout.chipName,
+      writeProtected: p.parsed.report.writeProtected,
+      resumed: p.resumed,
+    };
   }
   refuseValidCard(p, o.force, 'formater');
   const l = p.id.layout;
@@ -574,9 +625,16 @@ export async function formatCard(io: CardIo, ctx: DeskContext, o: WriteOptions):
   steps.push({ page: l.voucher.firstPage, hex: ZERO_PAGE });
   steps.push({ page: l.slotA.firstPage, hex: ZERO_PAGE });
   steps.push({ page: l.slotB.firstPage, hex: ZERO_PAGE });
-  if (l.receipts !== null) for (let i = 0; i < l.receipts.pages; i++) steps.push({ page: l.receipts.firstPage + i, hex: ZERO_PAGE });
+  if (l.receipts !== null)
+    for (let i = 0; i < l.receipts.pages; i++) steps.push({ page: l.receipts.firstPage + i, hex: ZERO_PAGE });
   const all = steps.concat(prot.steps, headerSteps(l, prot.flags));
-  await runPlan(io, ctx, p.id, { uid: p.id.uidHex, op: 'formater', pseudonym: null, startedAt: o.now, steps: all }, p.parsed.report.writeProtected);
+  await runPlan(
+    io,
+    ctx,
+    p.id,
+    { uid: p.id.uidHex, op: 'formater', pseudonym: null, startedAt: o.now, steps: all },
+    p.parsed.report.writeProtected,
+  );
   return { uid: p.id.uidHex, chip: l.chipName, writeProtected: prot.flags !== 0, resumed: p.resumed };
 }
 
@@ -605,7 +663,10 @@ function requireIssuer(ctx: DeskContext): Ed25519Signer {
   }
   const kid = keyId(ctx.issuer.publicKey, ctx.crypto.sha256);
   if (!ctx.profile.issuerPublicKeys.some((k) => bytesEqual(keyId(k, ctx.crypto.sha256), kid))) {
-    throw new DeskError('ISSUER_KEY_UNKNOWN', 'cette clé d’émission n’est pas dans le profil du fonds (issuerPublicKeys)');
+    throw new DeskError(
+      'ISSUER_KEY_UNKNOWN',
+      'cette clé d’émission n’est pas dans le profil du fonds (issuerPublicKeys)',
+    );
   }
   return ctx.issuer;
 }
@@ -641,7 +702,8 @@ function buildVoucher(
 
 function resultFromCard(p: Prepared, writeProtected: boolean, pages: number, envBytes: number): IssueResult {
   const v = p.parsed.report.voucher;
-  if (v === null) throw new DeskError('CARD_VERIFY', 'la carte relue n’a pas de bon valide : relancez la commande');
+  if (v === null)
+    throw new DeskError('CARD_VERIFY', 'la carte relue n’a pas de bon valide : relancez la commande');
   return {
     uid: p.id.uidHex,
     chip: p.id.layout.chipName,
@@ -665,7 +727,12 @@ interface IssueParams {
   op: DeskOp;
 }
 
-async function issueWith(io: CardIo, ctx: DeskContext, o: WriteOptions, ip: IssueParams): Promise<IssueResult> {
+async function issueWith(
+  io: CardIo,
+  ctx: DeskContext,
+  o: WriteOptions,
+  ip: IssueParams,
+): Promise<IssueResult> {
   const issuer = requireIssuer(ctx);
   const rule = ruleFor(ctx.profile, ip.member);
   const p = await prepare(io, ctx, o.now);
@@ -676,7 +743,18 @@ async function issueWith(io: CardIo, ctx: DeskContext, o: WriteOptions, ip: Issu
   const l = p.id.layout;
   const pseudonym = new Uint8Array(randomBytes(PSEUDONYM_BYTES));
   const pHex = toHex(pseudonym);
-  const env = buildVoucher(ctx, issuer, p.id.uid, pseudonym, rule, carryFor(ctx.profile), ip.startMonth, ip.validityMonths, 1, o.now);
+  const env = buildVoucher(
+    ctx,
+    issuer,
+    p.id.uid,
+    pseudonym,
+    rule,
+    carryFor(ctx.profile),
+    ip.startMonth,
+    ip.validityMonths,
+    1,
+    o.now,
+  );
   const prot = protectionPlan(ctx, p, o.protect);
   // Registry first (status "en_cours"): a torn write leaves a known, unfinished entry, never an orphan card.
   const entry: MemberEntry = {
@@ -708,18 +786,34 @@ async function issueWith(io: CardIo, ctx: DeskContext, o: WriteOptions, ip: Issu
     prot.steps,
     headerSteps(l, prot.flags),
   );
-  await runPlan(io, ctx, p.id, { uid: p.id.uidHex, op: ip.op, pseudonym: pHex, startedAt: o.now, steps: all }, p.parsed.report.writeProtected);
+  await runPlan(
+    io,
+    ctx,
+    p.id,
+    { uid: p.id.uidHex, op: ip.op, pseudonym: pHex, startedAt: o.now, steps: all },
+    p.parsed.report.writeProtected,
+  );
   if (ctx.registry !== null) {
     entry.status = 'active';
     ctx.registry.upsert(entry);
     ctx.registry.save();
   }
   const done = parseImage(ctx, p.id, await readImage(io, p.id), o.now);
-  return resultFromCard({ id: p.id, parsed: done, resumed: p.resumed }, prot.flags !== 0, all.length, env.length);
+  return resultFromCard(
+    { id: p.id, parsed: done, resumed: p.resumed },
+    prot.flags !== 0,
+    all.length,
+    env.length,
+  );
 }
 
 /** Issues a new card: random pseudonym, voucher from the fund's rule, empty slots, header last. */
-export async function issueCard(io: CardIo, ctx: DeskContext, member: MemberInput, o: WriteOptions): Promise<IssueResult> {
+export async function issueCard(
+  io: CardIo,
+  ctx: DeskContext,
+  member: MemberInput,
+  o: WriteOptions,
+): Promise<IssueResult> {
   const month = monthOfTime(o.now, ctx.profile.utcOffsetMin);
   return issueWith(io, ctx, o, {
     member,
@@ -746,14 +840,16 @@ export async function renewCard(
   if (old === null || (st !== 'valide' && st !== 'expiree' && st !== 'pas_encore_valide')) {
     throw new DeskError('CARD_NOT_RENEWABLE', 'renouvellement impossible : ' + p.parsed.report.message);
   }
-  if (old.serial >= MAX_U32) throw new DeskError('VOUCHER_SERIAL', 'numéro de bon épuisé : ré-émettez la carte');
+  if (old.serial >= MAX_U32)
+    throw new DeskError('VOUCHER_SERIAL', 'numéro de bon épuisé : ré-émettez la carte');
   const pHex = toHex(old.pseudonym);
   const reg = ctx.registry !== null ? ctx.registry.byPseudonym(pHex) : null;
   if (reg !== null && (reg.status === 'bloquee' || reg.status === 'remplacee')) {
     throw new DeskError('CARD_BLOCKED', 'cette carte est bloquée ou remplacée : pas de renouvellement');
   }
   let rule = old.rule;
-  if (o.member !== undefined && (o.member.householdSize !== null || o.member.parts !== null)) rule = ruleFor(ctx.profile, o.member);
+  if (o.member !== undefined && (o.member.householdSize !== null || o.member.parts !== null))
+    rule = ruleFor(ctx.profile, o.member);
   const month = monthOfTime(o.now, ctx.profile.utcOffsetMin);
   const start = Math.max(month, old.startMonth);
   const env = buildVoucher(
@@ -773,7 +869,13 @@ export async function renewCard(
     pageSteps(l.voucher.firstPage, env),
     headerSteps(l, p.parsed.flags),
   );
-  await runPlan(io, ctx, p.id, { uid: p.id.uidHex, op: 'renouveler', pseudonym: pHex, startedAt: o.now, steps: all }, p.parsed.report.writeProtected);
+  await runPlan(
+    io,
+    ctx,
+    p.id,
+    { uid: p.id.uidHex, op: 'renouveler', pseudonym: pHex, startedAt: o.now, steps: all },
+    p.parsed.report.writeProtected,
+  );
   if (reg !== null && ctx.registry !== null) {
     reg.serial = old.serial + 1;
     reg.startMonth = start;
@@ -781,7 +883,12 @@ export async function renewCard(
     ctx.registry.save();
   }
   const done = parseImage(ctx, p.id, await readImage(io, p.id), o.now);
-  return resultFromCard({ id: p.id, parsed: done, resumed: p.resumed }, p.parsed.report.writeProtected, all.length, env.length);
+  return resultFromCard(
+    { id: p.id, parsed: done, resumed: p.resumed },
+    p.parsed.report.writeProtected,
+    all.length,
+    env.length,
+  );
 }
 
 /** Reads the pseudonym of the card on the reader (for `bloquer` with a card). */
@@ -793,8 +900,15 @@ export async function pseudonymOnCard(io: CardIo, ctx: DeskContext, now: number)
 }
 
 /** Marks a pseudonym blocked in the pending list and the registry. Returns false if already listed. */
-export function blockPseudonym(ctx: DeskContext, pending: PendingFile, pseudonymHex: string, now: number, reason: string): boolean {
-  if (!/^[0-9a-f]{16}$/.test(pseudonymHex)) throw new DeskError('BAD_PSEUDONYM', 'pseudonyme de 16 chiffres hexadécimaux attendu');
+export function blockPseudonym(
+  ctx: DeskContext,
+  pending: PendingFile,
+  pseudonymHex: string,
+  now: number,
+  reason: string,
+): boolean {
+  if (!/^[0-9a-f]{16}$/.test(pseudonymHex))
+    throw new DeskError('BAD_PSEUDONYM', 'pseudonyme de 16 chiffres hexadécimaux attendu');
   const added = addPending(pending, pseudonymHex, now, reason);
   if (ctx.registry !== null) {
     const m = ctx.registry.byPseudonym(pseudonymHex);
@@ -829,8 +943,13 @@ export async function replaceCard(
   oldPseudonym: string,
   o: WriteOptions & { quarantineWeeks: number },
 ): Promise<ReplaceResult> {
-  if (ctx.registry === null) throw new DeskError('REGISTRY_MISSING', 'le remplacement a besoin du registre des membres');
-  if (!Number.isInteger(o.quarantineWeeks) || o.quarantineWeeks < 0 || o.quarantineWeeks > MAX_QUARANTINE_WEEKS) {
+  if (ctx.registry === null)
+    throw new DeskError('REGISTRY_MISSING', 'le remplacement a besoin du registre des membres');
+  if (
+    !Number.isInteger(o.quarantineWeeks) ||
+    o.quarantineWeeks < 0 ||
+    o.quarantineWeeks > MAX_QUARANTINE_WEEKS
+  ) {
     throw new DeskError('BAD_QUARANTINE', 'quarantaine de 0 à ' + MAX_QUARANTINE_WEEKS + ' semaines');
   }
   const old = ctx.registry.byPseudonym(oldPseudonym);

@@ -75,14 +75,16 @@ export function parseFundProfile(json: unknown): FundProfile {
   const r = j.rule as Record<string, unknown>;
   let rule: FundRule;
   if (!r || typeof r !== 'object') throw bad('règle manquante');
-  if (r.kind === 'forfait') rule = { kind: 'forfait', amount: int(r.amount, 1, MAX_MONTHLY_ALLOCATION, 'amount') };
+  if (r.kind === 'forfait')
+    rule = { kind: 'forfait', amount: int(r.amount, 1, MAX_MONTHLY_ALLOCATION, 'amount') };
   else if (r.kind === 'foyer') {
     rule = {
       kind: 'foyer',
       base: int(r.base, 1, MAX_MONTHLY_ALLOCATION, 'base'),
       perExtraPerson: int(r.perExtraPerson, 0, MAX_MONTHLY_ALLOCATION, 'perExtraPerson'),
     };
-  } else if (r.kind === 'parts') rule = { kind: 'parts', unit: int(r.unit, 1, MAX_MONTHLY_ALLOCATION, 'unit') };
+  } else if (r.kind === 'parts')
+    rule = { kind: 'parts', unit: int(r.unit, 1, MAX_MONTHLY_ALLOCATION, 'unit') };
   else throw bad('règle « forfait », « foyer » ou « parts » attendue');
   const keys = Array.isArray(j.issuerPublicKeys) ? j.issuerPublicKeys : [];
   return {
@@ -118,7 +120,10 @@ export function ruleFor(profile: FundProfile, m: MemberRuleInput): AllocationRul
   if (r.kind === 'forfait') out = { kind: RULE_FLAT, amount: r.amount, perExtra: 0, count: 0 };
   else if (r.kind === 'foyer') {
     if (m.householdSize === null || !Number.isInteger(m.householdSize) || m.householdSize < 1) {
-      throw new DeskError('MEMBER_HOUSEHOLD', 'la règle du fonds compte les personnes du foyer : donnez --personnes');
+      throw new DeskError(
+        'MEMBER_HOUSEHOLD',
+        'la règle du fonds compte les personnes du foyer : donnez --personnes',
+      );
     }
     const extra = m.householdSize - 1;
     if (extra > MAX_EXTRA_PERSONS) {
@@ -127,7 +132,10 @@ export function ruleFor(profile: FundProfile, m: MemberRuleInput): AllocationRul
     out = { kind: RULE_HOUSEHOLD, amount: r.base, perExtra: r.perExtraPerson, count: extra };
   } else {
     if (m.parts === null || !Number.isInteger(m.parts) || m.parts < 1 || m.parts > MAX_PARTS) {
-      throw new DeskError('MEMBER_PARTS', 'la règle du fonds compte des parts : donnez --parts (1 à ' + MAX_PARTS + ')');
+      throw new DeskError(
+        'MEMBER_PARTS',
+        'la règle du fonds compte des parts : donnez --parts (1 à ' + MAX_PARTS + ')',
+      );
     }
     out = { kind: RULE_PARTS, amount: r.unit, perExtra: 0, count: m.parts };
   }

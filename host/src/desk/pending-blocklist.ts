@@ -53,12 +53,19 @@ export function addPending(f: PendingFile, pseudonymHex: string, at: number, rea
 }
 
 /** Signs the next blocklist version with an operator key; moves pending entries to `signed`. */
-export function signPending(f: PendingFile, operator: Ed25519Signer, now: number): { version: number; envelope: Uint8Array } {
+export function signPending(
+  f: PendingFile,
+  operator: Ed25519Signer,
+  now: number,
+): { version: number; envelope: Uint8Array } {
   const all = Array.from(new Set(f.signed.concat(f.pending.map((p) => p.pseudonym)))).map((h) => fromHex(h));
   all.sort(compareBytes);
   const total = all.length + f.readerIds.length + f.issuerKeyIds.length;
   if (total > MAX_BLOCKLIST_ENTRIES) {
-    throw new DeskError('BLOCKLIST_FULL', 'liste de blocage pleine (' + MAX_BLOCKLIST_ENTRIES + ' entrées au plus)');
+    throw new DeskError(
+      'BLOCKLIST_FULL',
+      'liste de blocage pleine (' + MAX_BLOCKLIST_ENTRIES + ' entrées au plus)',
+    );
   }
   if (f.version >= MAX_U32) throw new DeskError('BLOCKLIST_VERSION', 'version de liste de blocage épuisée');
   const version = f.version + 1;

@@ -43,14 +43,18 @@ export class MemberRegistry {
 
   /** Opens the registry file, or starts an empty one if the file does not exist yet. */
   static open(path: string, passphrase: string): MemberRegistry {
-    if (!existsSync(path)) return new MemberRegistry(path, passphrase, { version: REGISTRY_VERSION, members: [] });
+    if (!existsSync(path))
+      return new MemberRegistry(path, passphrase, { version: REGISTRY_VERSION, members: [] });
     const plain = unseal(readFileSync(path, 'utf8'), passphrase, PURPOSE_REGISTRY);
     const data = JSON.parse(Buffer.from(plain).toString('utf8')) as RegistryData;
     return new MemberRegistry(path, passphrase, data);
   }
 
   save(): void {
-    writeFileAtomic(this.path, seal(Buffer.from(JSON.stringify(this.data), 'utf8'), this.passphrase, PURPOSE_REGISTRY));
+    writeFileAtomic(
+      this.path,
+      seal(Buffer.from(JSON.stringify(this.data), 'utf8'), this.passphrase, PURPOSE_REGISTRY),
+    );
   }
 
   byPseudonym(pseudonymHex: string): MemberEntry | null {

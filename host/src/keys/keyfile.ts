@@ -20,8 +20,8 @@ export const SCRYPT_R = 8;
 export const SCRYPT_P = 1;
 /** scrypt needs 128·N·r bytes; Node's default maxmem (32 MiB) is exactly that: leave headroom. */
 const SCRYPT_MAXMEM = 64 * 1024 * 1024;
-/** Highest cost accepted when opening a file: a forged file must not make us allocate gigabytes. */
-export const MAX_SCRYPT_N = 1 << 20;
+/** Highest scrypt cost accepted when opening a file (2× ours, 64 MiB): a forged file must not make us allocate gigabytes. */
+export const MAX_SCRYPT_N = 1 << 16;
 const SALT_BYTES = 16;
 /** 96-bit nonce: GCM's recommended IV length (SP 800-38D §5.2.1.1). */
 const IV_BYTES = 12;
@@ -54,7 +54,12 @@ interface SealedJson {
 }
 
 function deriveKey(passphrase: string, salt: Buffer, n: number, r: number, p: number): Buffer {
-  return scryptSync(passphrase.normalize('NFC'), salt, 32, { N: n, r: r, p: p, maxmem: SCRYPT_MAXMEM + 128 * n * r });
+  return scryptSync(passphrase.normalize('NFC'), salt, 32, {
+    N: n,
+    r: r,
+    p: p,
+    maxmem: SCRYPT_MAXMEM + 128 * n * r,
+  });
 }
 
 export function seal(plain: Uint8Array, passphrase: string, purpose: string): string {
@@ -129,7 +134,12 @@ export function writeFileAtomic(path: string, text: string): void {
 }
 
 /** Saves a 32-byte Ed25519 seed (or another 32-byte secret) encrypted under a passphrase. */
-export function saveKeyFile(path: string, seed: Uint8Array, passphrase: string, purpose = PURPOSE_ISSUER_KEY): void {
+export function saveKeyFile(
+  path: string,
+  seed: Uint8Array,
+  passphrase: string,
+  purpose = PURPOSE_ISSUER_KEY,
+): void {
   if (seed.length !== ED25519_SEED_BYTES) throw new Error('a key file holds exactly 32 bytes');
   writeFileAtomic(path, seal(seed, passphrase, purpose));
 }

@@ -87,7 +87,10 @@ export function decodeLogExport(bytes: Uint8Array): Verdict<LogExport> {
     return failVerdict('FICHIER_INCONNU', "ce fichier n'est pas un export de journal carnet");
   }
   if (a[1] !== LOG_EXPORT_VERSION) {
-    return failVerdict('FICHIER_VERSION', "version d'export de journal non prise en charge : " + String(a[1]));
+    return failVerdict(
+      'FICHIER_VERSION',
+      "version d'export de journal non prise en charge : " + String(a[1]),
+    );
   }
   if (!(a[2] instanceof Uint8Array) || a[2].length !== FUND_ID_BYTES) return bad('identifiant de caisse');
   if (!isUint(a[3], 1, MAX_U32)) return bad('numéro de lecteur');
@@ -149,7 +152,10 @@ export function decodeFundBundle(bytes: Uint8Array): Verdict<FundBundle> {
     return failVerdict('FICHIER_INCONNU', "ce fichier n'est pas un dossier de caisse carnet");
   }
   if (a[1] !== FUND_BUNDLE_VERSION) {
-    return failVerdict('FICHIER_VERSION', 'version de dossier de caisse non prise en charge : ' + String(a[1]));
+    return failVerdict(
+      'FICHIER_VERSION',
+      'version de dossier de caisse non prise en charge : ' + String(a[1]),
+    );
   }
   if (!(a[2] instanceof Uint8Array) || a[2].length !== FUND_ID_BYTES) return bad('identifiant de caisse');
   if (!(a[3] instanceof Uint8Array) || a[3].length !== 32) return bad('clé racine');

@@ -5,8 +5,14 @@
 import { createHash } from 'node:crypto';
 import { bytesEqual, toHex } from '../../../protocol/src/bytes';
 import { verifyEd25519HostAsync, sha256Host, hostCrypto } from '../../../protocol/src/node/ed25519';
-import { signedMessage, signatureValid } from '../../../protocol/src/structures/envelope';
-import { keyId, openKeyCertificate, openReaderCertificate, ROLE_ISSUER, ROLE_OPERATOR } from '../../../protocol/src/structures/keys';
+import { Opened, signedMessage, signatureValid } from '../../../protocol/src/structures/envelope';
+import {
+  keyId,
+  openKeyCertificate,
+  openReaderCertificate,
+  ROLE_ISSUER,
+  ROLE_OPERATOR,
+} from '../../../protocol/src/structures/keys';
 import { openVoucher } from '../../../protocol/src/structures/voucher';
 import { openBlocklist } from '../../../protocol/src/structures/config';
 import { voucherId, decodeStateBody, stateId } from '../../../protocol/src/structures/state';
@@ -16,14 +22,19 @@ import {
   LOG_SALE_COMMIT,
   LOG_SALE_PENDING,
   LOG_VOID,
+  LOG_ALERT,
   chainGenesis,
   decodeLogRecord,
   openCheckpoint,
 } from '../../../protocol/src/structures/log';
 import { verifyReaderCertificate } from '../../../protocol/src/verify';
 import { fromHex } from '../../../protocol/src/bytes';
+import { monthOfTime } from '../../../protocol/src/time';
 import { decodeFundBundle, decodeLogExport, LogExport } from './export';
 import { LedgerStore, Row, SqlValue, Tx, openStore } from './store';
+
+/** Signatures verified concurrently per slice (enough to keep libuv's 4 pool threads busy). */
+export const VERIFY_SLICE = 256;
 
 /** Status of a pending operation (ops.status). */
 export const OP_PENDING = 0;
@@ -78,6 +89,7 @@ function bytesOf(v: SqlValue): Uint8Array {
 export const ANOMALY_GAP = 'TROU';
 export const ANOMALY_REWRITTEN = 'JOURNAL_REECRIT';
 export const ANOMALY_REFUSED = 'FICHIER_REFUSE';
+export const ANOMALY_ALERT = 'ALERTE_LECTEUR';
 
 /** Decoded pending operation of a record, ready for the `ops` table. */
 interface Op {
@@ -168,7 +180,25 @@ interface CheckedExport {
   ops: Op[];
   /** pending seq → [status, closing record seq] from commit/void records of this file. */
   closes: [number, number, number][];
+  alerts: ReaderAlert[];
 }
+
+/** An ALERT record (SPEC §9.1 kind 7): a refusal by a reader that is evidence of fraud. */
+interface ReaderAlert {
+  seq: number;
+  time: number;
+  code: number;
+  pseudonym: Uint8Array | null;
+  evidence: Uint8Array[];
+}
+
+const ALERT_FR: Record<number, string> = {
+  1: 'carte présentée dans un état plus ancien que celui déjà vu (retour en arrière)',
+  2: 'signature invalide sur la carte',
+  3: 'carte sur la liste de blocage',
+  4: 'numéro de puce différent de celui du bon (copie)',
+  5: 'état de carte daté du futur',
+};
 
 export class Ledger {
   private fundCache: FundInfo | null = null;
@@ -209,7 +239,10 @@ export class Ledger {
       return refuse('AUTRE_FONDS', 'ce dossier appartient à une autre caisse : rien n’a été importé');
     }
     if (known && !bytesEqual(known.rootPublicKey, b.rootPublicKey)) {
-      return refuse('AUTRE_RACINE', 'la clé racine du dossier diffère de celle du registre : rien n’a été importé');
+      return refuse(
+        'AUTRE_RACINE',
+        'la clé racine du dossier diffère de celle du registre : rien n’a été importé',
+      );
     }
     const root = b.rootPublicKey;
     const keyRows: SqlValue[][] = [];
@@ -227,7 +260,8 @@ export class Ledger {
     }
     // Certificates already in the ledger count too (a bundle may bring only new vouchers).
     const stored = await this.store.tx((tx) => tx.all('SELECT key_id, role, public_key FROM key_certs'));
-    for (const r of stored) keys.set(toHex(bytesOf(r.key_id)), { role: num(r.role), pub: bytesOf(r.public_key) });
+    for (const r of stored)
+      keys.set(toHex(bytesOf(r.key_id)), { role: num(r.role), pub: bytesOf(r.public_key) });
 
     const readerRows: SqlValue[][] = [];
     for (const env of b.readerCertificates) {
@@ -235,10 +269,12 @@ export class Ledger {
       if (!o.ok) return refuse('CERTIFICAT_INVALIDE', 'certificat de lecteur illisible : ' + o.message);
       const c = o.value.value;
       const v = verifyReaderCertificate(env, root, b.fundId, c.notBefore, hostCrypto);
-      if (!v.ok) return refuse('CERTIFICAT_INVALIDE', 'certificat du lecteur ' + c.readerId + ' : ' + v.message);
+      if (!v.ok)
+        return refuse('CERTIFICAT_INVALIDE', 'certificat du lecteur ' + c.readerId + ' : ' + v.message);
       readerRows.push([c.readerId, c.vendorId, c.publicKey, c.notBefore, c.notAfter, env]);
     }
     const voucherRows: SqlValue[][] = [];
+    const voucherChecks: { pub: Uint8Array; opened: Opened; pseudonym: Uint8Array }[] = [];
     for (const env of b.vouchers) {
       const o = openVoucher(env);
       if (!o.ok) return refuse('BON_INVALIDE', 'bon illisible : ' + o.message);
@@ -247,10 +283,20 @@ export class Ledger {
       if (!bytesEqual(v.fundId, b.fundId) || !k || k.role !== ROLE_ISSUER) {
         return refuse('BON_INVALIDE', 'bon émis par une clé inconnue ou pour une autre caisse');
       }
-      if (!signatureValid(o.value.opened, k.pub, hostCrypto.verify)) {
-        return refuse('BON_INVALIDE', 'signature de bon invalide (pseudonyme ' + toHex(v.pseudonym) + ')');
-      }
+      voucherChecks.push({ pub: k.pub, opened: o.value.opened, pseudonym: v.pseudonym });
       voucherRows.push([v.pseudonym, v.serial, voucherId(env, sha256Host), env]);
+    }
+    // Voucher signatures on both cores (libuv thread pool), in slices so thousands of them do not queue
+    // thousands of promises at once.
+    for (let i = 0; i < voucherChecks.length; i += VERIFY_SLICE) {
+      const part = voucherChecks.slice(i, i + VERIFY_SLICE);
+      const ok = await Promise.all(
+        part.map((c) => verifyEd25519HostAsync(c.pub, signedMessage(c.opened.body), c.opened.signature)),
+      );
+      const bad = ok.indexOf(false);
+      if (bad >= 0) {
+        return refuse('BON_INVALIDE', 'signature de bon invalide (pseudonyme ' + toHex(part[bad].pseudonym) + ')');
+      }
     }
     const blRows: SqlValue[][] = [];
     const revoked: [number, number][] = [];
@@ -291,7 +337,11 @@ export class Ledger {
         ['reader_id', 'vendor_id', 'public_key', 'not_before', 'not_after', 'certificate'],
         readerRows,
       );
-      added += await tx.insertMany('vouchers', ['pseudonym', 'serial', 'voucher_id', 'envelope'], voucherRows);
+      added += await tx.insertMany(
+        'vouchers',
+        ['pseudonym', 'serial', 'voucher_id', 'envelope'],
+        voucherRows,
+      );
       added += await tx.insertMany('blocklists', ['version', 'issued_at', 'envelope'], blRows);
       await applyRevocations(tx, revoked);
     });
@@ -305,20 +355,37 @@ export class Ledger {
     if (!d.ok) return refuse(d.code, d.message);
     const e = d.value;
     if (!bytesEqual(e.fundId, fund.fundId)) {
-      return refuse('AUTRE_FONDS', 'ce journal vient d’une autre caisse (' + toHex(e.fundId) + ') : rien n’a été importé');
+      return refuse(
+        'AUTRE_FONDS',
+        'ce journal vient d’une autre caisse (' + toHex(e.fundId) + ') : rien n’a été importé',
+      );
     }
     const reader = await this.store.tx((tx) =>
       tx.all('SELECT public_key, certificate FROM readers WHERE reader_id = ?', [e.readerId]),
     );
     if (reader.length === 0) {
-      return refuse('LECTEUR_INCONNU', 'le lecteur n° ' + e.readerId + ' est inconnu de ce registre : rien n’a été importé');
+      return refuse(
+        'LECTEUR_INCONNU',
+        'le lecteur n° ' + e.readerId + ' est inconnu de ce registre : rien n’a été importé',
+      );
     }
     const pub = bytesOf(reader[0].public_key);
     if (!bytesEqual(bytesOf(reader[0].certificate), e.readerCertificate)) {
       const o = openReaderCertificate(e.readerCertificate);
-      const v = o.ok ? verifyReaderCertificate(e.readerCertificate, fund.rootPublicKey, fund.fundId, o.value.value.notBefore, hostCrypto) : o;
+      const v = o.ok
+        ? verifyReaderCertificate(
+            e.readerCertificate,
+            fund.rootPublicKey,
+            fund.fundId,
+            o.value.value.notBefore,
+            hostCrypto,
+          )
+        : o;
       if (!v.ok || v.value.readerId !== e.readerId || !bytesEqual(v.value.publicKey, pub)) {
-        return refuse('FICHIER_ALTERE', 'le certificat du lecteur n° ' + e.readerId + ' dans le fichier ne correspond pas au registre');
+        return refuse(
+          'FICHIER_ALTERE',
+          'le certificat du lecteur n° ' + e.readerId + ' dans le fichier ne correspond pas au registre',
+        );
       }
     }
     const n = e.records.length;
@@ -342,7 +409,10 @@ export class Ledger {
     );
     for (let i = 0; i < sigs.length; i++) {
       if (!sigs[i]) {
-        return refuse('FICHIER_ALTERE', 'signature du point de contrôle n° ' + opened[i].c.seq + ' invalide : fichier altéré');
+        return refuse(
+          'FICHIER_ALTERE',
+          'signature du point de contrôle n° ' + opened[i].c.seq + ' invalide : fichier altéré',
+        );
       }
     }
     const heads: Uint8Array[] = new Array(n);
@@ -350,6 +420,7 @@ export class Ledger {
     const kinds: number[] = new Array(n);
     const ops: Op[] = [];
     const closes: [number, number, number][] = [];
+    const alerts: ReaderAlert[] = [];
     let h = e.prevHead;
     for (let i = 0; i < n; i++) {
       const bytesI = e.records[i];
@@ -359,7 +430,11 @@ export class Ledger {
       if (r.value.seq !== expected) {
         return refuse(
           'RELEVE_MANQUANT',
-          'relevé n° ' + r.value.seq + ' trouvé à la place du n° ' + expected + ' : relevé manquant ou déplacé, fichier refusé',
+          'relevé n° ' +
+            r.value.seq +
+            ' trouvé à la place du n° ' +
+            expected +
+            ' : relevé manquant ou déplacé, fichier refusé',
         );
       }
       h = createHash('sha256').update(h).update(bytesI).digest();
@@ -371,7 +446,8 @@ export class Ledger {
       if (k === LOG_SALE_PENDING || k === LOG_REFUND_PENDING) {
         const body = (k === LOG_SALE_PENDING ? data[3] : data[2]) as Uint8Array;
         const s = decodeStateBody(body);
-        if (!s.ok) return refuse('FICHIER_ALTERE', 'état illisible dans le relevé n° ' + expected + ' : ' + s.message);
+        if (!s.ok)
+          return refuse('FICHIER_ALTERE', 'état illisible dans le relevé n° ' + expected + ' : ' + s.message);
         const st = s.value;
         ops.push({
           readerId: e.readerId,
@@ -400,26 +476,36 @@ export class Ledger {
         closes.push([data[0] as number, OP_COMMITTED, expected]);
       } else if (k === LOG_VOID) {
         closes.push([data[0] as number, OP_VOIDED, expected]);
+      } else if (k === LOG_ALERT) {
+        alerts.push({ seq: expected, time: r.value.time, code: data[0] as number, pseudonym: data[1] as Uint8Array | null, evidence: data[2] as Uint8Array[] });
       }
     }
     let coveredTo = e.fromSeq - 1;
     const cps = [];
     for (const x of opened) {
       if (x.c.seq < e.fromSeq - 1 || x.c.seq > toSeq) {
-        return refuse('FICHIER_ALTERE', 'point de contrôle n° ' + x.c.seq + ' hors des relevés du fichier : relevés manquants');
+        return refuse(
+          'FICHIER_ALTERE',
+          'point de contrôle n° ' + x.c.seq + ' hors des relevés du fichier : relevés manquants',
+        );
       }
       const want = x.c.seq === e.fromSeq - 1 ? e.prevHead : heads[x.c.seq - e.fromSeq];
       if (!bytesEqual(want, x.c.head)) {
         return refuse(
           'FICHIER_ALTERE',
-          'le point de contrôle signé n° ' + x.c.seq + ' ne correspond pas aux relevés : relevé modifié ou manquant, fichier refusé',
+          'le point de contrôle signé n° ' +
+            x.c.seq +
+            ' ne correspond pas aux relevés : relevé modifié ou manquant, fichier refusé',
         );
       }
       if (x.c.seq > coveredTo) coveredTo = x.c.seq;
       cps.push({ seq: x.c.seq, head: x.c.head, time: x.c.time, envelope: x.o.opened.bytes });
     }
     if (n > 0 && coveredTo < e.fromSeq) {
-      return refuse('NON_SIGNE', 'aucun point de contrôle signé ne couvre ces relevés : rien n’a été importé');
+      return refuse(
+        'NON_SIGNE',
+        'aucun point de contrôle signé ne couvre ces relevés : rien n’a été importé',
+      );
     }
     return {
       exp: e,
@@ -431,6 +517,7 @@ export class Ledger {
       checkpoints: cps,
       ops: ops.filter((o) => o.seq <= coveredTo),
       closes: closes.filter((c) => c[2] <= coveredTo),
+      alerts: alerts.filter((a) => a.seq <= coveredTo),
     };
   }
 
@@ -438,9 +525,14 @@ export class Ledger {
    * Imports one log export (a file or a pull: same bytes, same path). Atomic: one transaction.
    * Idempotent: the same content twice changes nothing. A refusal imports nothing and is journaled.
    */
-  async importLog(bytes: Uint8Array, source = 'fichier', now = Math.floor(Date.now() / 1000)): Promise<ImportResult> {
+  async importLog(
+    bytes: Uint8Array,
+    source = 'fichier',
+    now = Math.floor(Date.now() / 1000),
+  ): Promise<ImportResult> {
     const fund = await this.fund();
-    if (!fund) return refuse('REGISTRE_VIDE', 'importez d’abord le dossier de la caisse (carnet tresorerie caisse)');
+    if (!fund)
+      return refuse('REGISTRE_VIDE', 'importez d’abord le dossier de la caisse (carnet tresorerie caisse)');
     const c = await this.check(bytes, fund);
     if ('ok' in c) {
       await this.journalRefusal(bytes, c, now);
@@ -499,25 +591,58 @@ export class Ledger {
       if (mine && !bytesEqual(mine, bytesOf(r.head))) {
         const id = 'REECRIT:' + rid + ':' + s + ':' + toHex(mine).slice(0, 16);
         const msg =
-          'le lecteur n° ' + rid + ' a signé deux journaux différents au relevé n° ' + s + ' : journal réécrit, fichier mis de côté';
+          'le lecteur n° ' +
+          rid +
+          ' a signé deux journaux différents au relevé n° ' +
+          s +
+          ' : journal réécrit, fichier mis de côté';
         await tx.insertMany(
           'anomalies',
           ['id', 'kind', 'reader_id', 'seq', 'month', 'message', 'evidence', 'created_at'],
-          [[id, ANOMALY_REWRITTEN, rid, s, null, msg, JSON.stringify({ stored_head: toHex(bytesOf(r.head)), new_head: toHex(mine), sha256: toHex(c.digest) }), now]],
+          [
+            [
+              id,
+              ANOMALY_REWRITTEN,
+              rid,
+              s,
+              null,
+              msg,
+              JSON.stringify({
+                stored_head: toHex(bytesOf(r.head)),
+                new_head: toHex(mine),
+                sha256: toHex(c.digest),
+              }),
+              now,
+            ],
+          ],
         );
         return Object.assign(base, { status: 'conflit' as const, anomalies: [id] });
       }
     }
     // The run's successor, already imported, must start where this run ends.
     if (have.has(to + 1)) {
-      const nxt = await tx.all('SELECT prev_head FROM imports WHERE reader_id = ? AND from_seq = ?', [rid, to + 1]);
+      const nxt = await tx.all('SELECT prev_head FROM imports WHERE reader_id = ? AND from_seq = ?', [
+        rid,
+        to + 1,
+      ]);
       for (const r of nxt) {
         if (!bytesEqual(bytesOf(r.prev_head), c.heads[to - e.fromSeq])) {
           const id = 'REECRIT:' + rid + ':' + (to + 1) + ':suite';
           await tx.insertMany(
             'anomalies',
             ['id', 'kind', 'reader_id', 'seq', 'month', 'message', 'evidence', 'created_at'],
-            [[id, ANOMALY_REWRITTEN, rid, to + 1, null, 'la suite déjà importée du journal du lecteur n° ' + rid + ' ne prolonge pas ce fichier', JSON.stringify({ sha256: toHex(c.digest) }), now]],
+            [
+              [
+                id,
+                ANOMALY_REWRITTEN,
+                rid,
+                to + 1,
+                null,
+                'la suite déjà importée du journal du lecteur n° ' + rid + ' ne prolonge pas ce fichier',
+                JSON.stringify({ sha256: toHex(c.digest) }),
+                now,
+              ],
+            ],
           );
           return Object.assign(base, { status: 'conflit' as const, anomalies: [id] });
         }
@@ -526,7 +651,10 @@ export class Ledger {
     const anomalies: string[] = [];
     // A hole before this run: records the ledger has never seen. Kept as an open anomaly until filled.
     if (e.fromSeq > 1 && !have.has(e.fromSeq - 1)) {
-      const below = await tx.all('SELECT MAX(seq) AS m FROM records WHERE reader_id = ? AND seq < ?', [rid, e.fromSeq]);
+      const below = await tx.all('SELECT MAX(seq) AS m FROM records WHERE reader_id = ? AND seq < ?', [
+        rid,
+        e.fromSeq,
+      ]);
       const from = below[0].m === null ? 1 : num(below[0].m) + 1;
       const id = 'TROU:' + rid + ':' + from + '-' + (e.fromSeq - 1);
       const msg = 'relevés n° ' + from + ' à ' + (e.fromSeq - 1) + ' du lecteur n° ' + rid + ' manquants';
@@ -553,7 +681,18 @@ export class Ledger {
         await tx.insertMany(
           'anomalies',
           ['id', 'kind', 'reader_id', 'seq', 'month', 'message', 'evidence', 'created_at'],
-          [['TROU:' + rid + ':' + a + '-' + b, ANOMALY_GAP, rid, a, null, 'relevés n° ' + a + ' à ' + b + ' du lecteur n° ' + rid + ' manquants', JSON.stringify({ from: a, to: b }), now]],
+          [
+            [
+              'TROU:' + rid + ':' + a + '-' + b,
+              ANOMALY_GAP,
+              rid,
+              a,
+              null,
+              'relevés n° ' + a + ' à ' + b + ' du lecteur n° ' + rid + ' manquants',
+              JSON.stringify({ from: a, to: b }),
+              now,
+            ],
+          ],
         );
       }
     }
@@ -564,7 +703,11 @@ export class Ledger {
       if (have.has(s)) continue;
       recRows.push([rid, s, c.times[i], c.kinds[i], e.records[i], c.heads[i]]);
     }
-    const newRecords = await tx.insertMany('records', ['reader_id', 'seq', 'time', 'kind', 'bytes', 'head'], recRows);
+    const newRecords = await tx.insertMany(
+      'records',
+      ['reader_id', 'seq', 'time', 'kind', 'bytes', 'head'],
+      recRows,
+    );
     await tx.insertMany(
       'checkpoints',
       ['reader_id', 'seq', 'head', 'time', 'envelope'],
@@ -582,22 +725,53 @@ export class Ledger {
       } else if (!o) later.push(cl);
     }
     await tx.insertMany('ops', OP_COLS, c.ops.filter((o) => !have.has(o.seq)).map(opRow));
+    // Readers' own fraud alerts are kept as anomalies of the month they happened in, with their evidence.
+    const fund = await this.fund();
+    const off = fund ? fund.utcOffsetMin : 0;
+    await tx.insertMany(
+      'anomalies',
+      ['id', 'kind', 'reader_id', 'seq', 'month', 'message', 'evidence', 'created_at'],
+      c.alerts
+        .filter((a) => !have.has(a.seq))
+        .map((a) => [
+          'ALERTE:' + rid + ':' + a.seq,
+          ANOMALY_ALERT,
+          rid,
+          a.seq,
+          monthOfTime(a.time, off),
+          'le lecteur n° ' + rid + ' a refusé une carte (relevé n° ' + a.seq + ') : ' + (ALERT_FR[a.code] ?? 'alerte ' + a.code),
+          JSON.stringify({ code: a.code, time: a.time, pseudonym: a.pseudonym ? toHex(a.pseudonym) : null, evidence: a.evidence.map(toHex) }),
+          now,
+        ]),
+    );
     for (const cl of later) {
       if (have.has(cl[2])) continue;
-      await tx.run('UPDATE ops SET status = ?, closed_by = ? WHERE reader_id = ? AND seq = ? AND status = ?', [
-        cl[1],
-        cl[2],
-        rid,
-        cl[0],
-        OP_PENDING,
-      ]);
+      await tx.run(
+        'UPDATE ops SET status = ?, closed_by = ? WHERE reader_id = ? AND seq = ? AND status = ?',
+        [cl[1], cl[2], rid, cl[0], OP_PENDING],
+      );
     }
     await tx.insertMany(
       'imports',
       ['digest', 'reader_id', 'from_seq', 'to_seq', 'prev_head', 'head', 'imported_at', 'source'],
-      [[c.digest, rid, e.fromSeq, to, e.prevHead, to >= e.fromSeq ? c.heads[to - e.fromSeq] : e.prevHead, now, source]],
+      [
+        [
+          c.digest,
+          rid,
+          e.fromSeq,
+          to,
+          e.prevHead,
+          to >= e.fromSeq ? c.heads[to - e.fromSeq] : e.prevHead,
+          now,
+          source,
+        ],
+      ],
     );
-    return Object.assign(base, { status: newRecords > 0 ? ('importe' as const) : ('deja' as const), newRecords, anomalies });
+    return Object.assign(base, {
+      status: newRecords > 0 ? ('importe' as const) : ('deja' as const),
+      newRecords,
+      anomalies,
+    });
   }
 
   /** Streams the rows of a query to `fn` (large reads: reconciliation of a month). */
@@ -614,10 +788,9 @@ export class Ledger {
 /** Records each revoked reader's revocation time: the earliest blocklist that lists it. */
 export async function applyRevocations(tx: Tx, revoked: [number, number][]): Promise<void> {
   for (const [rid, at] of revoked) {
-    await tx.run('UPDATE readers SET revoked_at = ? WHERE reader_id = ? AND (revoked_at IS NULL OR revoked_at > ?)', [
-      at,
-      rid,
-      at,
-    ]);
+    await tx.run(
+      'UPDATE readers SET revoked_at = ? WHERE reader_id = ? AND (revoked_at IS NULL OR revoked_at > ?)',
+      [at, rid, at],
+    );
   }
 }

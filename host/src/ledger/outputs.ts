@@ -37,10 +37,22 @@ export function parseVendors(text: string): { ok: true; value: VendorsFile } | R
   try {
     j = JSON.parse(text);
   } catch {
-    return { ok: false, code: 'VENDEURS_ILLISIBLE', message: 'fichier des commerçants illisible (JSON attendu)' };
+    return {
+      ok: false,
+      code: 'VENDEURS_ILLISIBLE',
+      message: 'fichier des commerçants illisible (JSON attendu)',
+    };
   }
-  const o = j as { caisse?: { nom?: unknown; iban?: unknown; bic?: unknown }; categories?: Record<string, unknown>; vendeurs?: unknown };
-  const bad = (m: string): Refusal => ({ ok: false, code: 'VENDEURS_INVALIDE', message: 'fichier des commerçants : ' + m });
+  const o = j as {
+    caisse?: { nom?: unknown; iban?: unknown; bic?: unknown };
+    categories?: Record<string, unknown>;
+    vendeurs?: unknown;
+  };
+  const bad = (m: string): Refusal => ({
+    ok: false,
+    code: 'VENDEURS_INVALIDE',
+    message: 'fichier des commerçants : ' + m,
+  });
   const c = o.caisse;
   if (!c || typeof c.nom !== 'string' || typeof c.iban !== 'string' || typeof c.bic !== 'string') {
     return bad('section « caisse » (nom, iban, bic) manquante');
@@ -64,7 +76,10 @@ export function parseVendors(text: string): { ok: true; value: VendorsFile } | R
     if (vendors.has(id)) return bad('commerçant n° ' + id + ' en double');
     vendors.set(id, { vendorId: id, name: v.nom, iban: normalizeIban(v.iban), bic: v.bic });
   }
-  return { ok: true, value: { fund: { name: c.nom, iban: normalizeIban(c.iban), bic: c.bic }, categories, vendors } };
+  return {
+    ok: true,
+    value: { fund: { name: c.nom, iban: normalizeIban(c.iban), bic: c.bic }, categories, vendors },
+  };
 }
 
 // --------------------------------------------------------------------------------------------- CSV
@@ -88,7 +103,16 @@ export function csvText(rows: (string | number)[][]): string {
 
 export function monthCsv(rec: Reconciliation, vendors: VendorsFile | null): string {
   const rows: (string | number)[][] = [
-    ['Mois', 'N° commerçant', 'Commerçant', 'Ventes validées', 'Remboursements', 'Retenu pour examen', 'À payer', 'Opérations'],
+    [
+      'Mois',
+      'N° commerçant',
+      'Commerçant',
+      'Ventes validées',
+      'Remboursements',
+      'Retenu pour examen',
+      'À payer',
+      'Opérations',
+    ],
   ];
   for (const v of rec.vendors) {
     rows.push([
@@ -102,7 +126,16 @@ export function monthCsv(rec: Reconciliation, vendors: VendorsFile | null): stri
       v.operations,
     ]);
   }
-  rows.push([rec.label, '', 'Total', csvMoney(rec.committedSales), csvMoney(rec.refunds), csvMoney(rec.held), csvMoney(rec.payable), '']);
+  rows.push([
+    rec.label,
+    '',
+    'Total',
+    csvMoney(rec.committedSales),
+    csvMoney(rec.refunds),
+    csvMoney(rec.held),
+    csvMoney(rec.payable),
+    '',
+  ]);
   return csvText(rows);
 }
 
@@ -110,11 +143,19 @@ function dateTime(t: number, off: number): [string, string] {
   const d = civilFromDays(localDay(t, off));
   const s = (((t + off * 60) % 86400) + 86400) % 86400;
   const p = (x: number): string => String(x).padStart(2, '0');
-  return [p(d.day) + '/' + p(d.month) + '/' + d.year, p(Math.floor(s / 3600)) + ':' + p(Math.floor((s % 3600) / 60))];
+  return [
+    p(d.day) + '/' + p(d.month) + '/' + d.year,
+    p(Math.floor(s / 3600)) + ':' + p(Math.floor((s % 3600) / 60)),
+  ];
 }
 
 /** One vendor's statement for a month: every operation of its readers, with its status. */
-export async function vendorCsv(ledger: Ledger, rec: Reconciliation, vendorId: number, vendors: VendorsFile | null): Promise<string> {
+export async function vendorCsv(
+  ledger: Ledger,
+  rec: Reconciliation,
+  vendorId: number,
+  vendors: VendorsFile | null,
+): Promise<string> {
   const fund = await ledger.fund();
   const off = fund ? fund.utcOffsetMin : 0;
   const heldIds = new Set<string>();
@@ -123,13 +164,27 @@ export async function vendorCsv(ledger: Ledger, rec: Reconciliation, vendorId: n
       'WHERE o.month = ? AND r.vendor_id = ? ORDER BY o.time, o.reader_id, o.seq',
     [rec.month, vendorId],
   );
-  const revoked = await ledger.query('SELECT reader_id, revoked_at, not_before, not_after FROM readers WHERE vendor_id = ?', [vendorId]);
+  const revoked = await ledger.query(
+    'SELECT reader_id, revoked_at, not_before, not_after FROM readers WHERE vendor_id = ?',
+    [vendorId],
+  );
   const rinfo = new Map(revoked.map((r) => [Number(r.reader_id), r]));
-  for (const a of rec.anomalies) if (a.held && a.kind === 'ETAT_INCOHERENT') heldIds.add(a.id.slice('ETAT_INCOHERENT:'.length));
+  for (const a of rec.anomalies)
+    if (a.held && a.kind === 'ETAT_INCOHERENT') heldIds.add(a.id.slice('ETAT_INCOHERENT:'.length));
   const name = vendors?.vendors.get(vendorId)?.name ?? '';
   const rows: (string | number)[][] = [
     ['Relevé du commerçant n° ' + vendorId + (name ? ' — ' + name : ''), 'Mois ' + rec.label],
-    ['Date', 'Heure', 'Lecteur', 'N° de relevé', 'Opération', 'Catégorie', 'Montant du ticket', 'Part de la caisse', 'Statut'],
+    [
+      'Date',
+      'Heure',
+      'Lecteur',
+      'N° de relevé',
+      'Opération',
+      'Catégorie',
+      'Montant du ticket',
+      'Part de la caisse',
+      'Statut',
+    ],
   ];
   for (const r of rows0) {
     const [d, h] = dateTime(Number(r.time), off);
@@ -142,7 +197,15 @@ export async function vendorCsv(ledger: Ledger, rec: Reconciliation, vendorId: n
       (heldIds.has(r.reader_id + ':' + r.seq) ||
         (ri !== undefined && ri.revoked_at !== null && t >= Number(ri.revoked_at)) ||
         (ri !== undefined && (t < Number(ri.not_before) || t >= Number(ri.not_after))));
-    const status = isHeld ? 'retenu pour examen' : st === OP_COMMITTED ? 'validé' : st === OP_VOIDED ? 'annulé' : st === OP_PENDING ? 'en attente (non payé)' : '?';
+    const status = isHeld
+      ? 'retenu pour examen'
+      : st === OP_COMMITTED
+        ? 'validé'
+        : st === OP_VOIDED
+          ? 'annulé'
+          : st === OP_PENDING
+            ? 'en attente (non payé)'
+            : '?';
     const cat = Number(r.category);
     rows.push([
       d,
@@ -194,7 +257,12 @@ export async function createPaymentBatch(
 ): Promise<{ ok: true; batchId: string; xml: string; total: number; count: number } | Refusal> {
   const rec = await reconcile(ledger, month, now);
   if (!rec.closed) return notClosed(rec);
-  if (!rec.balanced) return { ok: false, code: 'DESEQUILIBRE', message: 'le mois ne s’équilibre pas : aucun virement préparé' };
+  if (!rec.balanced)
+    return {
+      ok: false,
+      code: 'DESEQUILIBRE',
+      message: 'le mois ne s’équilibre pas : aucun virement préparé',
+    };
   return ledger.store.tx(async (tx) => {
     const done = await tx.all(
       'SELECT l.vendor_id, SUM(l.amount) AS paid FROM payment_lines l JOIN payments p ON p.batch_id = l.batch_id WHERE p.month = ? GROUP BY l.vendor_id',
@@ -223,19 +291,32 @@ export async function createPaymentBatch(
       });
     }
     if (missing.length > 0) {
-      return { ok: false as const, code: 'IBAN_MANQUANT', message: 'coordonnées bancaires manquantes pour les commerçants n° ' + missing.join(', ') };
+      return {
+        ok: false as const,
+        code: 'IBAN_MANQUANT',
+        message: 'coordonnées bancaires manquantes pour les commerçants n° ' + missing.join(', '),
+      };
     }
-    if (lines.length === 0) return { ok: false as const, code: 'RIEN_A_PAYER', message: 'rien à payer pour ' + rec.label };
+    if (lines.length === 0)
+      return { ok: false as const, code: 'RIEN_A_PAYER', message: 'rien à payer pour ' + rec.label };
     const total = lines.reduce((s, l) => s + l.amount, 0);
-    await tx.insertMany('payments', ['batch_id', 'month', 'created_at', 'total', 'tx_count', 'status', 'paid_at'], [
-      [batchId, month, now, total, lines.length, 'emis', null],
-    ]);
+    await tx.insertMany(
+      'payments',
+      ['batch_id', 'month', 'created_at', 'total', 'tx_count', 'status', 'paid_at'],
+      [[batchId, month, now, total, lines.length, 'emis', null]],
+    );
     await tx.insertMany(
       'payment_lines',
       ['batch_id', 'vendor_id', 'amount', 'iban'],
       lines.map((l) => [batchId, Number(l.endToEndId.split('-').pop()), l.amount, l.iban]),
     );
-    const xml = painXml({ msgId: batchId, createdAt: now, executionDate, debtor: vendors.fund, transfers: lines });
+    const xml = painXml({
+      msgId: batchId,
+      createdAt: now,
+      executionDate,
+      debtor: vendors.fund,
+      transfers: lines,
+    });
     return { ok: true as const, batchId, xml, total, count: lines.length };
   });
 }
@@ -249,14 +330,30 @@ export async function markBatchPaid(
   const s = readPainSummary(xmlText);
   if (!s.ok) return s;
   return ledger.store.tx(async (tx) => {
-    const rows = await tx.all('SELECT total, tx_count, status FROM payments WHERE batch_id = ?', [s.value.msgId]);
-    if (rows.length === 0) return { ok: false as const, code: 'LOT_INCONNU', message: 'lot de virements ' + s.value.msgId + ' inconnu de ce registre' };
+    const rows = await tx.all('SELECT total, tx_count, status FROM payments WHERE batch_id = ?', [
+      s.value.msgId,
+    ]);
+    if (rows.length === 0)
+      return {
+        ok: false as const,
+        code: 'LOT_INCONNU',
+        message: 'lot de virements ' + s.value.msgId + ' inconnu de ce registre',
+      };
     const r = rows[0];
     if (Number(r.total) !== s.value.total || Number(r.tx_count) !== s.value.count) {
-      return { ok: false as const, code: 'LOT_DIFFERENT', message: 'le fichier ne correspond pas au lot ' + s.value.msgId + ' (nombre ou total différent)' };
+      return {
+        ok: false as const,
+        code: 'LOT_DIFFERENT',
+        message: 'le fichier ne correspond pas au lot ' + s.value.msgId + ' (nombre ou total différent)',
+      };
     }
-    if (r.status === 'paye') return { ok: true as const, batchId: s.value.msgId, already: true, total: s.value.total };
-    await tx.run('UPDATE payments SET status = ?, paid_at = ? WHERE batch_id = ?', ['paye', now, s.value.msgId]);
+    if (r.status === 'paye')
+      return { ok: true as const, batchId: s.value.msgId, already: true, total: s.value.total };
+    await tx.run('UPDATE payments SET status = ?, paid_at = ? WHERE batch_id = ?', [
+      'paye',
+      now,
+      s.value.msgId,
+    ]);
     return { ok: true as const, batchId: s.value.msgId, already: false, total: s.value.total };
   });
 }
@@ -265,22 +362,41 @@ export async function markBatchPaid(
 
 /** What confirming an anomaly puts on the next blocklist: the card for card frauds, the reader otherwise. */
 function blockTarget(a: Anomaly): { pseudonym: Uint8Array | null; readerId: number | null } {
-  if (a.kind === 'COPIE_DE_CARTE' || a.kind === 'RETOUR_ARRIERE' || a.kind === 'BON_INCONNU') {
+  if (a.kind === 'COPIE_DE_CARTE' || a.kind === 'RETOUR_ARRIERE' || a.kind === 'BON_INCONNU' || a.kind === 'ALERTE_LECTEUR') {
     return { pseudonym: a.pseudonym ? fromHex(a.pseudonym) : null, readerId: null };
   }
-  if (a.kind === 'JOURNAL_REECRIT' || a.kind === 'ETAT_INCOHERENT' || a.kind === 'HORS_CERTIFICAT' || a.kind === 'LECTEUR_REVOQUE') {
+  if (
+    a.kind === 'JOURNAL_REECRIT' ||
+    a.kind === 'ETAT_INCOHERENT' ||
+    a.kind === 'HORS_CERTIFICAT' ||
+    a.kind === 'LECTEUR_REVOQUE'
+  ) {
     return { pseudonym: null, readerId: a.readerId };
   }
   return { pseudonym: null, readerId: null };
 }
 
-export async function confirmAnomaly(ledger: Ledger, month: number, id: string, now: number): Promise<{ ok: true; anomaly: Anomaly } | Refusal> {
+export async function confirmAnomaly(
+  ledger: Ledger,
+  month: number,
+  id: string,
+  now: number,
+): Promise<{ ok: true; anomaly: Anomaly } | Refusal> {
   const rec = await reconcile(ledger, month, now);
   const a = rec.anomalies.find((x) => x.id === id);
-  if (!a) return { ok: false, code: 'ANOMALIE_INCONNUE', message: 'anomalie « ' + id + ' » introuvable pour ' + rec.label };
+  if (!a)
+    return {
+      ok: false,
+      code: 'ANOMALIE_INCONNUE',
+      message: 'anomalie « ' + id + ' » introuvable pour ' + rec.label,
+    };
   const t = blockTarget(a);
   await ledger.store.tx((tx) =>
-    tx.insertMany('confirmations', ['anomaly_id', 'confirmed_at', 'pseudonym', 'reader_id'], [[id, now, t.pseudonym, t.readerId]]),
+    tx.insertMany(
+      'confirmations',
+      ['anomaly_id', 'confirmed_at', 'pseudonym', 'reader_id'],
+      [[id, now, t.pseudonym, t.readerId]],
+    ),
   );
   a.confirmed = true;
   return { ok: true, anomaly: a };
@@ -300,8 +416,16 @@ export async function nextBlocklist(
   const signer = hostSigner(operatorSeed);
   const kid = keyId(signer.publicKey, sha256Host);
   const cert = await ledger.query('SELECT role, public_key FROM key_certs WHERE key_id = ?', [kid]);
-  if (cert.length === 0 || Number(cert[0].role) !== ROLE_OPERATOR || !bytesEqual(cert[0].public_key as Uint8Array, signer.publicKey)) {
-    return { ok: false, code: 'CLE_NON_OPERATEUR', message: 'cette clé n’est pas une clé d’opérateur certifiée de la caisse' };
+  if (
+    cert.length === 0 ||
+    Number(cert[0].role) !== ROLE_OPERATOR ||
+    !bytesEqual(cert[0].public_key as Uint8Array, signer.publicKey)
+  ) {
+    return {
+      ok: false,
+      code: 'CLE_NON_OPERATEUR',
+      message: 'cette clé n’est pas une clé d’opérateur certifiée de la caisse',
+    };
   }
   const last = await ledger.query('SELECT version, envelope FROM blocklists ORDER BY version DESC LIMIT 1');
   const pseudo = new Map<string, Uint8Array>();
@@ -331,12 +455,19 @@ export async function nextBlocklist(
     signerKeyId: kid,
   };
   if (b.pseudonyms.length + b.readerIds.length + b.issuerKeyIds.length > MAX_BLOCKLIST_ENTRIES) {
-    return { ok: false, code: 'LISTE_PLEINE', message: 'plus de ' + MAX_BLOCKLIST_ENTRIES + ' entrées : liste de blocage trop longue' };
+    return {
+      ok: false,
+      code: 'LISTE_PLEINE',
+      message: 'plus de ' + MAX_BLOCKLIST_ENTRIES + ' entrées : liste de blocage trop longue',
+    };
   }
   const bytes = signBlocklist(b, signer);
   await ledger.store.tx(async (tx) => {
     await tx.insertMany('blocklists', ['version', 'issued_at', 'envelope'], [[version, now, bytes]]);
-    await applyRevocations(tx, b.readerIds.map((r) => [r, now] as [number, number]));
+    await applyRevocations(
+      tx,
+      b.readerIds.map((r) => [r, now] as [number, number]),
+    );
   });
   return { ok: true, bytes, blocklist: b };
 }

@@ -6,12 +6,21 @@
 //   both:    committed sales − refunds = D + net of records whose voucher is unknown
 
 import { toHex } from '../../../protocol/src/bytes';
-import { openVoucher, Voucher, allocationForMonth } from '../../../protocol/src/structures/voucher';
-import { SpendState, carriedForNewState, carriedFromStart, carriedInto } from '../../../protocol/src/structures/state';
+import {
+  CARRY_CAPPED,
+  openVoucher,
+  Voucher,
+  allocationForMonth,
+} from '../../../protocol/src/structures/voucher';
+import {
+  SpendState,
+  carriedForNewState,
+  carriedFromStart,
+  carriedInto,
+} from '../../../protocol/src/structures/state';
 import { LOG_REFUND_PENDING, LOG_SALE_PENDING } from '../../../protocol/src/structures/log';
 import { localDay, monthLabel, monthStartTime } from '../../../protocol/src/time';
-import { MAX_VALIDITY_MONTHS } from '../../../protocol/src/limits';
-import { ANOMALY_GAP, ANOMALY_REFUSED, ANOMALY_REWRITTEN, Ledger, OP_COMMITTED, OP_PENDING } from './ledger';
+import { ANOMALY_ALERT, ANOMALY_GAP, ANOMALY_REFUSED, ANOMALY_REWRITTEN, Ledger, OP_COMMITTED, OP_PENDING } from './ledger';
 import { Row, SqlValue } from './store';
 
 export interface Anomaly {
@@ -147,7 +156,8 @@ function stateOf(o: OpRow): SpendState {
  * its own Buffer (a separate allocation), which made reading 500,000 ops cost seconds and hundreds of MB.
  */
 function opSelect(dialect: 'sqlite' | 'pg'): string {
-  const hex = (c: string): string => (dialect === 'pg' ? `encode(${c}, 'hex') AS ${c}` : `lower(hex(${c})) AS ${c}`);
+  const hex = (c: string): string =>
+    dialect === 'pg' ? `encode(${c}, 'hex') AS ${c}` : `lower(hex(${c})) AS ${c}`;
   return (
     `SELECT reader_id, seq, kind, time, month, ${hex('pseudonym')}, ${hex('state_id')}, ${hex('prev')}, card_seq, ` +
     'voucher_serial, carried, spent, last_amount, amount, covered, category, ref_seq, state_log_seq, state_reader, status FROM ops '
@@ -161,7 +171,11 @@ function eur(c: number): string {
   return (neg ? '−' : '') + Math.floor(a / 100) + ',' + String(a % 100).padStart(2, '0') + ' €';
 }
 
-export async function reconcile(ledger: Ledger, month: number, now = Math.floor(Date.now() / 1000)): Promise<Reconciliation> {
+export async function reconcile(
+  ledger: Ledger,
+  month: number,
+  now = Math.floor(Date.now() / 1000),
+): Promise<Reconciliation> {
   const fund = await ledger.fund();
   if (!fund) throw new Error('registre vide');
   const off = fund.utcOffsetMin;
@@ -173,7 +187,10 @@ export async function reconcile(ledger: Ledger, month: number, now = Math.floor(
     'SELECT r.reader_id, r.vendor_id, r.not_before, r.not_after, r.revoked_at, ' +
       '(SELECT MAX(c.time) FROM checkpoints c WHERE c.reader_id = r.reader_id) AS last_cp FROM readers r',
   );
-  const readers = new Map<number, { vendor: number; nb: number; na: number; revoked: number | null; lastCp: number | null }>();
+  const readers = new Map<
+    number,
+    { vendor: number; nb: number; na: number; revoked: number | null; lastCp: number | null }
+  >();
   const openReaders: number[] = [];
   for (const r of readerRows) {
     const id = n(r.reader_id);
@@ -185,14 +202,19 @@ export async function reconcile(ledger: Ledger, month: number, now = Math.floor(
       lastCp: r.last_cp === null ? null : n(r.last_cp),
     };
     readers.set(id, info);
-    const activeInMonth = info.nb < monthEnd && info.na > monthStart && (info.revoked === null || info.revoked > monthEnd);
+    const activeInMonth =
+      info.nb < monthEnd && info.na > monthStart && (info.revoked === null || info.revoked > monthEnd);
     if (activeInMonth && (info.lastCp === null || info.lastCp < monthEnd)) openReaders.push(id);
   }
   openReaders.sort((a, b) => a - b);
 
+  const OP_SELECT_D = opSelect(ledger.store.dialect);
+
   // Vouchers by (pseudonym, serial) and by voucher id.
   const vRows = await ledger.query(
-    'SELECT envelope, ' + (ledger.store.dialect === 'pg' ? "encode(voucher_id, 'hex')" : 'lower(hex(voucher_id))') + ' AS vid FROM vouchers',
+    'SELECT envelope, ' +
+      (ledger.store.dialect === 'pg' ? "encode(voucher_id, 'hex')" : 'lower(hex(voucher_id))') +
+      ' AS vid FROM vouchers',
   );
   const vouchers = new Map<string, Voucher>();
   const byVid = new Map<string, Voucher>();
@@ -209,43 +231,13 @@ export async function reconcile(ledger: Ledger, month: number, now = Math.floor(
     if (inMonth && (!cur || cur.serial < v.serial)) latest.set(p, v);
   }
 
-  const OP_SELECT_D = opSelect(ledger.store.dialect);
-  const ops: OpRow[] = [];
-  await ledger.each(OP_SELECT_D + 'WHERE month = ? ORDER BY time, reader_id, seq', [month], (r) => {
-    ops.push(toOp(r));
-  });
-  const byState = new Map<string, OpRow>();
-  for (const o of ops) byState.set(o.stateId, o);
-  // Parents in earlier months (the first state of the month links to last month's state).
-  const missing = new Set<string>();
-  for (const o of ops) if (!byState.has(o.prev) && !byVid.has(o.prev)) missing.add(o.prev);
-  const missingList = [...missing];
-  for (let i = 0; i < missingList.length; i += 500) {
-    const part = missingList.slice(i, i + 500);
-    const rows = await ledger.query(
-      OP_SELECT_D + 'WHERE state_id IN (' + part.map(() => '?').join(', ') + ')',
-      part.map((h) => Buffer.from(h, 'hex')),
-    );
-    for (const r of rows) {
-      const o = toOp(r);
-      byState.set(o.stateId, o);
-    }
-  }
-  const opKey = (rid: number, seq: number): string => rid + ':' + seq;
-  // Sales that refunds point at (for the refund's category); only those are indexed.
-  const refunded = new Set<string>();
-  for (const o of ops) if (o.kind === LOG_REFUND_PENDING) refunded.add(opKey(o.readerId, o.refSeq));
-  const byRecord = new Map<string, OpRow>();
-  for (const o of ops) {
-    const k = opKey(o.readerId, o.seq);
-    if (refunded.has(k)) byRecord.set(k, o);
-  }
-
   const anomalies: Anomaly[] = [];
-  const heldOps = new Set<OpRow>();
   const revokedAgg = new Map<number, { count: number; amount: number; first: number; last: number }>();
   const windowAgg = new Map<number, { count: number; amount: number; first: number; last: number }>();
-  const agg = (m: Map<number, { count: number; amount: number; first: number; last: number }>, o: OpRow): void => {
+  const agg = (
+    m: Map<number, { count: number; amount: number; first: number; last: number }>,
+    o: OpRow,
+  ): void => {
     const a = m.get(o.readerId) ?? { count: 0, amount: 0, first: o.seq, last: o.seq };
     a.count++;
     a.amount += o.lastAmount;
@@ -254,98 +246,327 @@ export async function reconcile(ledger: Ledger, month: number, now = Math.floor(
     m.set(o.readerId, a);
   };
 
-  const committed = ops.filter((o) => o.status === OP_COMMITTED);
-  const cards = new Map<string, OpRow[]>();
+  let available = 0;
+  let debited = 0;
+  let overspend = 0;
+  let unspent = 0;
+  let cardsWithRights = 0;
+  let activeCards = 0;
   let unknownVoucherNet = 0;
-  for (const o of committed) {
-    const p = o.pseudonym;
-    const rd = readers.get(o.readerId);
-    if (rd && rd.revoked !== null && o.time >= rd.revoked) {
-      heldOps.add(o);
-      agg(revokedAgg, o);
-    } else if (rd && (o.time < rd.nb || o.time >= rd.na)) {
-      heldOps.add(o);
-      agg(windowAgg, o);
-    }
-    const v = vouchers.get(p + ':' + o.voucherSerial);
-    if (!v) {
-      heldOps.add(o);
-      unknownVoucherNet += o.lastAmount;
-      anomalies.push({
-        id: 'BON_INCONNU:' + o.readerId + ':' + o.seq,
-        kind: 'BON_INCONNU',
-        message: `opération n° ${o.seq} du lecteur n° ${o.readerId} : carte sans bon connu (série ${o.voucherSerial}), ${eur(o.lastAmount)} retenus`,
-        readerId: o.readerId,
-        pseudonym: p,
-        amount: o.lastAmount,
-        evidence: { reader: o.readerId, seq: o.seq, state_id: o.stateId },
-        confirmed: false,
-        held: true,
-      });
-      continue;
-    }
-    const list = cards.get(p) ?? [];
-    list.push(o);
-    cards.set(p, list);
-    // The state must follow from its parent by the protocol's rules (SPEC §6, §6.2).
-    const parent = byState.get(o.prev) ?? null;
-    const fromVoucher = byVid.get(o.prev) === v;
-    const problems: string[] = [];
-    if (o.stateReader !== o.readerId || o.stateLogSeq !== o.seq) problems.push('lecteur ou numéro de relevé de l’état faux');
-    if (o.kind === LOG_SALE_PENDING && o.lastAmount !== o.covered) problems.push('montant de l’état ≠ part couverte');
-    if (o.kind === LOG_REFUND_PENDING && o.lastAmount !== -o.amount) problems.push('montant du remboursement faux');
-    if (fromVoucher) {
-      if (o.cardSeq !== 1) problems.push('premier état sans numéro 1');
-      if (o.carried !== carriedForNewState(v, null, month)) problems.push('report faux');
-      if (o.spent !== o.lastAmount) problems.push('cumul faux');
-    } else if (parent) {
-      if (o.cardSeq !== parent.cardSeq + 1) problems.push('numéro d’état non consécutif');
-      if (o.carried !== carriedForNewState(v, stateOf(parent), month)) problems.push('report faux');
-      const base = parent.month === month ? parent.spent : 0;
-      if (o.spent !== base + o.lastAmount) problems.push('cumul faux');
-      if (parent.status !== OP_COMMITTED) {
+  let committedSales = 0;
+  let refunds = 0;
+  let held = 0;
+  const vendorMap = new Map<number, VendorLine>();
+  const catMap = new Map<number, GroupLine>();
+  const dayMap = new Map<number, GroupLine>();
+  const seen = new Set<string>();
+
+  /**
+   * One card's operations of the month (all statuses), with the parents they have in earlier months.
+   * Memory stays proportional to one card, whatever the size of the month.
+   */
+  const card = (p: string, group: OpRow[], outside: Map<string, OpRow>): void => {
+    const byState = new Map<string, OpRow>();
+    for (const o of group) byState.set(o.stateId, o);
+    const parentOf = (o: OpRow): OpRow | null => byState.get(o.prev) ?? outside.get(o.prev) ?? null;
+    const committed: OpRow[] = [];
+    for (const o of group) {
+      if (o.status === OP_COMMITTED) committed.push(o);
+      else if (o.status === OP_PENDING) {
         anomalies.push({
-          id: 'ATTENTE_SUR_CARTE:' + parent.readerId + ':' + parent.seq,
-          kind: 'ATTENTE_SUR_CARTE',
-          message: `la vente n° ${parent.seq} du lecteur n° ${parent.readerId}, jamais validée, a pourtant été écrite sur la carte`,
-          readerId: parent.readerId,
+          id: 'EN_ATTENTE:' + o.readerId + ':' + o.seq,
+          kind: 'EN_ATTENTE_SANS_SUITE',
+          message: `vente n° ${o.seq} du lecteur n° ${o.readerId} restée en attente, ni validée ni annulée : annulée d’office, ${eur(o.lastAmount)} non payés`,
+          readerId: o.readerId,
           pseudonym: p,
-          amount: parent.lastAmount,
-          evidence: { reader: parent.readerId, seq: parent.seq, child: { reader: o.readerId, seq: o.seq } },
+          amount: o.lastAmount,
+          evidence: { reader: o.readerId, seq: o.seq, state_id: o.stateId },
           confirmed: false,
           held: false,
         });
       }
-    } else {
+    }
+    if (committed.length === 0) return;
+    const heldHere = new Set<OpRow>();
+    const known: OpRow[] = [];
+    let v: Voucher | null = null;
+    for (const o of committed) {
+      const rd = readers.get(o.readerId);
+      if (rd && rd.revoked !== null && o.time >= rd.revoked) {
+        heldHere.add(o);
+        agg(revokedAgg, o);
+      } else if (rd && (o.time < rd.nb || o.time >= rd.na)) {
+        heldHere.add(o);
+        agg(windowAgg, o);
+      }
+      const vo = vouchers.get(p + ':' + o.voucherSerial);
+      if (!vo) {
+        heldHere.add(o);
+        unknownVoucherNet += o.lastAmount;
+        anomalies.push({
+          id: 'BON_INCONNU:' + o.readerId + ':' + o.seq,
+          kind: 'BON_INCONNU',
+          message: `opération n° ${o.seq} du lecteur n° ${o.readerId} : carte sans bon connu (série ${o.voucherSerial}), ${eur(o.lastAmount)} retenus`,
+          readerId: o.readerId,
+          pseudonym: p,
+          amount: o.lastAmount,
+          evidence: { reader: o.readerId, seq: o.seq, state_id: o.stateId },
+          confirmed: false,
+          held: true,
+        });
+        continue;
+      }
+      if (!v) v = vo;
+      known.push(o);
+      // The state must follow from its parent by the protocol's rules (SPEC §6, §6.2).
+      const parent = parentOf(o);
+      const fromVoucher = byVid.get(o.prev) === vo;
+      const problems: string[] = [];
+      if (o.stateReader !== o.readerId || o.stateLogSeq !== o.seq)
+        problems.push('lecteur ou numéro de relevé de l’état faux');
+      if (o.kind === LOG_SALE_PENDING && o.lastAmount !== o.covered)
+        problems.push('montant de l’état ≠ part couverte');
+      if (o.kind === LOG_REFUND_PENDING && o.lastAmount !== -o.amount)
+        problems.push('montant du remboursement faux');
+      if (fromVoucher) {
+        if (o.cardSeq !== 1) problems.push('premier état sans numéro 1');
+        if (o.carried !== carriedForNewState(vo, null, month)) problems.push('report faux');
+        if (o.spent !== o.lastAmount) problems.push('cumul faux');
+      } else if (parent) {
+        if (o.cardSeq !== parent.cardSeq + 1) problems.push('numéro d’état non consécutif');
+        if (o.carried !== carriedForNewState(vo, stateOf(parent), month)) problems.push('report faux');
+        const base = parent.month === month ? parent.spent : 0;
+        if (o.spent !== base + o.lastAmount) problems.push('cumul faux');
+        if (parent.status !== OP_COMMITTED) {
+          anomalies.push({
+            id: 'ATTENTE_SUR_CARTE:' + parent.readerId + ':' + parent.seq,
+            kind: 'ATTENTE_SUR_CARTE',
+            message: `la vente n° ${parent.seq} du lecteur n° ${parent.readerId}, jamais validée, a pourtant été écrite sur la carte`,
+            readerId: parent.readerId,
+            pseudonym: p,
+            amount: parent.lastAmount,
+            evidence: { reader: parent.readerId, seq: parent.seq, child: { reader: o.readerId, seq: o.seq } },
+            confirmed: false,
+            held: false,
+          });
+        }
+      } else {
+        anomalies.push({
+          id: 'CHAINE_CARTE:' + o.readerId + ':' + o.seq,
+          kind: 'CHAINE_CARTE_INCOMPLETE',
+          message: `l’état précédent de l’opération n° ${o.seq} du lecteur n° ${o.readerId} est absent du registre (journal manquant ?)`,
+          readerId: o.readerId,
+          pseudonym: p,
+          amount: 0,
+          evidence: { reader: o.readerId, seq: o.seq, prev: o.prev },
+          confirmed: false,
+          held: false,
+        });
+      }
+      if (o.spent < 0 || allocationForMonth(vo, month) + o.carried - o.spent < 0)
+        problems.push('solde négatif');
+      if (problems.length > 0) {
+        heldHere.add(o);
+        anomalies.push({
+          id: 'ETAT_INCOHERENT:' + o.readerId + ':' + o.seq,
+          kind: 'ETAT_INCOHERENT',
+          message: `opération n° ${o.seq} du lecteur n° ${o.readerId} : ${problems.join(', ')} ; ${eur(o.lastAmount)} retenus`,
+          readerId: o.readerId,
+          pseudonym: p,
+          amount: o.lastAmount,
+          evidence: { reader: o.readerId, seq: o.seq, state_id: o.stateId, problems },
+          confirmed: false,
+          held: true,
+        });
+      }
+    }
+
+    // Card side: available, debited, overspend, unspent.
+    let over = 0;
+    if (v && known.length > 0) {
+      // Cards without a committed operation of a known voucher are counted with the idle ones below.
+      seen.add(p);
+      activeCards++;
+      let carriedIn = 0;
+      for (const o of known) {
+        const parent = parentOf(o);
+        if (parent && parent.month === month) continue;
+        const c = parent ? carriedForNewState(v, stateOf(parent), month) : carriedFromStart(v, month);
+        if (c > carriedIn) carriedIn = c;
+      }
+      const a = allocationForMonth(v, month) + carriedIn;
+      let d = 0;
+      for (const o of known) d += o.lastAmount;
+      over = Math.max(0, d - a);
+      available += a;
+      debited += d;
+      overspend += over;
+      unspent += Math.max(0, a - d);
+      if (a > 0) cardsWithRights++;
+    }
+
+    // Forks: two committed states with one parent.
+    const children = new Map<string, OpRow[]>();
+    for (const o of known) {
+      const c = children.get(o.prev);
+      if (c) c.push(o);
+      else children.set(o.prev, [o]);
+    }
+    const lastTimeBelow = (o: OpRow): number => {
+      let t = o.time;
+      const stack = [o];
+      while (stack.length > 0) {
+        const x = stack.pop() as OpRow;
+        if (x.time > t) t = x.time;
+        for (const c of children.get(x.stateId) ?? []) stack.push(c);
+      }
+      return t;
+    };
+    for (const [prev, kids] of children) {
+      if (kids.length < 2) continue;
+      kids.sort((x, y) => x.time - y.time || x.readerId - y.readerId || x.seq - y.seq);
+      const a = kids[0];
+      const b = kids[1];
+      const clone = lastTimeBelow(a) > b.time;
       anomalies.push({
-        id: 'CHAINE_CARTE:' + o.readerId + ':' + o.seq,
-        kind: 'CHAINE_CARTE_INCOMPLETE',
-        message: `l’état précédent de l’opération n° ${o.seq} du lecteur n° ${o.readerId} est absent du registre (journal manquant ?)`,
-        readerId: o.readerId,
+        id: 'FOURCHE:' + prev,
+        kind: clone ? 'COPIE_DE_CARTE' : 'RETOUR_ARRIERE',
+        message:
+          (clone
+            ? 'carte copiée : deux cartes ont dépensé à partir du même état'
+            : 'carte remise dans un état antérieur puis débitée') +
+          ` (lecteurs n° ${a.readerId} et ${b.readerId}, ${eur(a.lastAmount)} et ${eur(b.lastAmount)}) ; dépassement ${eur(over)}`,
+        readerId: b.readerId,
         pseudonym: p,
-        amount: 0,
-        evidence: { reader: o.readerId, seq: o.seq, prev: o.prev },
+        amount: over,
+        evidence: {
+          parent: prev,
+          states: kids.map((k) => ({
+            state_id: k.stateId,
+            reader: k.readerId,
+            seq: k.seq,
+            time: k.time,
+            amount: k.lastAmount,
+            card_seq: k.cardSeq,
+          })),
+        },
         confirmed: false,
         held: false,
       });
     }
-    const alloc = allocationForMonth(v, month);
-    if (o.spent < 0 || alloc + o.carried - o.spent < 0) problems.push('solde négatif');
-    if (problems.length > 0) {
-      heldOps.add(o);
-      anomalies.push({
-        id: 'ETAT_INCOHERENT:' + o.readerId + ':' + o.seq,
-        kind: 'ETAT_INCOHERENT',
-        message: `opération n° ${o.seq} du lecteur n° ${o.readerId} : ${problems.join(', ')} ; ${eur(o.lastAmount)} retenus`,
-        readerId: o.readerId,
-        pseudonym: p,
-        amount: o.lastAmount,
-        evidence: { reader: o.readerId, seq: o.seq, state_id: o.stateId, problems },
-        confirmed: false,
-        held: true,
-      });
+
+    // Vendor side, categories, days: this card counts once in each group it appears in.
+    const vendorsHere = new Set<number>();
+    const catsHere = new Set<number>();
+    const daysHere = new Set<number>();
+    const bySeq = new Map<string, OpRow>();
+    for (const o of group) bySeq.set(o.readerId + ':' + o.seq, o);
+    for (const o of committed) {
+      const rd = readers.get(o.readerId);
+      const vid = rd ? rd.vendor : 0;
+      let line = vendorMap.get(vid);
+      if (!line) {
+        line = { vendorId: vid, sales: 0, refunds: 0, held: 0, payable: 0, cards: 0, operations: 0 };
+        vendorMap.set(vid, line);
+      }
+      if (o.kind === LOG_SALE_PENDING) {
+        line.sales += o.covered;
+        committedSales += o.covered;
+      } else {
+        line.refunds += o.amount;
+        refunds += o.amount;
+      }
+      if (heldHere.has(o)) {
+        line.held += o.lastAmount;
+        held += o.lastAmount;
+      }
+      line.operations++;
+      if (!vendorsHere.has(vid)) {
+        vendorsHere.add(vid);
+        line.cards++;
+      }
+      // A refund cancels the card's last sale at the same reader: it belongs to that sale's category.
+      const cat =
+        o.kind === LOG_SALE_PENDING ? o.category : (bySeq.get(o.readerId + ':' + o.refSeq)?.category ?? -1);
+      let c = catMap.get(cat);
+      if (!c) {
+        c = { key: cat, net: 0, cards: 0 };
+        catMap.set(cat, c);
+      }
+      c.net += o.lastAmount;
+      if (!catsHere.has(cat)) {
+        catsHere.add(cat);
+        c.cards++;
+      }
+      const day = localDay(o.time, off);
+      let dd = dayMap.get(day);
+      if (!dd) {
+        dd = { key: day, net: 0, cards: 0 };
+        dayMap.set(day, dd);
+      }
+      dd.net += o.lastAmount;
+      if (!daysHere.has(day)) {
+        daysHere.add(day);
+        dd.cards++;
+      }
     }
-  }
+  };
+
+  // One pass over the month, card by card. Each operation comes with its parent when that parent is a
+  // state of an earlier month (the first state of the month links to last month's last state).
+  const hex = (c: string): string =>
+    ledger.store.dialect === 'pg' ? `encode(${c}, 'hex')` : `lower(hex(${c}))`;
+  const cols =
+    `o.reader_id, o.seq, o.kind, o.time, o.month, ${hex('o.pseudonym')} AS pseudonym, ${hex('o.state_id')} AS state_id, ` +
+    `${hex('o.prev')} AS prev, o.card_seq, o.voucher_serial, o.carried, o.spent, o.last_amount, o.amount, o.covered, o.category, ` +
+    'o.ref_seq, o.state_log_seq, o.state_reader, o.status, p.reader_id AS p_reader_id, p.seq AS p_seq, p.kind AS p_kind, ' +
+    'p.time AS p_time, p.month AS p_month, p.card_seq AS p_card_seq, p.voucher_serial AS p_voucher_serial, p.carried AS p_carried, ' +
+    'p.spent AS p_spent, p.last_amount AS p_last_amount, p.amount AS p_amount, p.covered AS p_covered, p.category AS p_category, ' +
+    'p.ref_seq AS p_ref_seq, p.state_log_seq AS p_state_log_seq, p.state_reader AS p_state_reader, p.status AS p_status';
+  let curP = '';
+  let group: OpRow[] = [];
+  let outside = new Map<string, OpRow>();
+  await ledger.each(
+    `SELECT ${cols} FROM ops o LEFT JOIN ops p ON p.state_id = o.prev AND p.month < o.month ` +
+      'WHERE o.month = ? ORDER BY o.pseudonym, o.card_seq, o.time, o.reader_id, o.seq',
+    [month],
+    (r) => {
+      const o = toOp(r);
+      if (o.pseudonym !== curP) {
+        if (group.length > 0) card(curP, group, outside);
+        curP = o.pseudonym;
+        group = [];
+        outside = new Map();
+      }
+      group.push(o);
+      if (r.p_seq !== null && r.p_seq !== undefined) {
+        outside.set(o.prev, {
+          readerId: n(r.p_reader_id),
+          seq: n(r.p_seq),
+          kind: n(r.p_kind),
+          time: n(r.p_time),
+          month: n(r.p_month),
+          pseudonym: o.pseudonym,
+          stateId: o.prev,
+          prev: '',
+          cardSeq: n(r.p_card_seq),
+          voucherSerial: n(r.p_voucher_serial),
+          carried: n(r.p_carried),
+          spent: n(r.p_spent),
+          lastAmount: n(r.p_last_amount),
+          amount: n(r.p_amount),
+          covered: n(r.p_covered),
+          category: n(r.p_category),
+          refSeq: n(r.p_ref_seq),
+          stateLogSeq: n(r.p_state_log_seq),
+          stateReader: n(r.p_state_reader),
+          status: n(r.p_status),
+        });
+      }
+    },
+  );
+  if (group.length > 0) card(curP, group, outside);
+
   for (const [rid, a] of revokedAgg) {
     anomalies.push({
       id: 'REVOQUE:' + rid + ':' + a.first,
@@ -354,7 +575,13 @@ export async function reconcile(ledger: Ledger, month: number, now = Math.floor(
       readerId: rid,
       pseudonym: null,
       amount: a.amount,
-      evidence: { reader: rid, revoked_at: readers.get(rid)?.revoked, first_seq: a.first, last_seq: a.last, count: a.count },
+      evidence: {
+        reader: rid,
+        revoked_at: readers.get(rid)?.revoked,
+        first_seq: a.first,
+        last_seq: a.last,
+        count: a.count,
+      },
       confirmed: false,
       held: true,
     });
@@ -372,212 +599,72 @@ export async function reconcile(ledger: Ledger, month: number, now = Math.floor(
       held: true,
     });
   }
-  for (const o of ops) {
-    if (o.status !== OP_PENDING) continue;
-    anomalies.push({
-      id: 'EN_ATTENTE:' + o.readerId + ':' + o.seq,
-      kind: 'EN_ATTENTE_SANS_SUITE',
-      message: `vente n° ${o.seq} du lecteur n° ${o.readerId} restée en attente, ni validée ni annulée : annulée d’office, ${eur(o.lastAmount)} non payés`,
-      readerId: o.readerId,
-      pseudonym: o.pseudonym,
-      amount: o.lastAmount,
-      evidence: { reader: o.readerId, seq: o.seq, state_id: o.stateId },
-      confirmed: false,
-      held: false,
-    });
-  }
 
-  // Forks: two committed states with one parent.
-  const children = new Map<string, OpRow[]>();
-  for (const list of cards.values()) {
-    for (const o of list) {
-      const c = children.get(o.prev) ?? [];
-      c.push(o);
-      children.set(o.prev, c);
+  // Cards with rights this month that did not spend: what they could have spent is unspent. Only
+  // carry-over vouchers need their last state (SPEC §6.2); one indexed look-up per such card.
+  const lastStateSql =
+    OP_SELECT_D + 'WHERE pseudonym = ? AND status = ? AND month < ? ORDER BY card_seq DESC LIMIT 1';
+  for (const [p, v] of latest) {
+    if (seen.has(p)) continue;
+    let carried = 0;
+    if (v.carry.kind === CARRY_CAPPED) {
+      const rows = await ledger.query(lastStateSql, [Buffer.from(p, 'hex'), OP_COMMITTED, month]);
+      carried = rows.length > 0 ? carriedInto(v, stateOf(toOp(rows[0])), month) : carriedFromStart(v, month);
     }
-  }
-  const lastTimeBelow = (o: OpRow): number => {
-    let t = o.time;
-    const stack = [o];
-    while (stack.length > 0) {
-      const x = stack.pop() as OpRow;
-      if (x.time > t) t = x.time;
-      for (const c of children.get(x.stateId) ?? []) stack.push(c);
-    }
-    return t;
-  };
-
-  // Per card: available, debited, overspend, unspent.
-  let available = 0;
-  let debited = 0;
-  let overspend = 0;
-  let unspent = 0;
-  let cardsWithRights = 0;
-  const overspendOf = new Map<string, number>();
-  const seen = new Set<string>();
-  for (const [p, list] of cards) {
-    seen.add(p);
-    const v = vouchers.get(p + ':' + list[0].voucherSerial) as Voucher;
-    let carriedIn = 0;
-    for (const o of list) {
-      const parent = byState.get(o.prev);
-      if (parent && parent.month === month) continue;
-      const c = parent ? carriedForNewState(v, stateOf(parent), month) : carriedFromStart(v, month);
-      if (c > carriedIn) carriedIn = c;
-    }
-    const a = allocationForMonth(v, month) + carriedIn;
-    const d = list.reduce((s, o) => s + o.lastAmount, 0);
-    const over = Math.max(0, d - a);
-    available += a;
-    debited += d;
-    overspend += over;
-    unspent += Math.max(0, a - d);
-    overspendOf.set(p, over);
-    if (a > 0) cardsWithRights++;
-  }
-  // Cards with rights this month that did not spend: what they could have spent is unspent.
-  const idle = [...latest.keys()].filter((p) => !seen.has(p));
-  const prevStates = new Map<string, OpRow>();
-  if (idle.length > 0) {
-    const rows = await ledger.query(OP_SELECT_D + 'WHERE month < ? AND month >= ? AND status = ?', [
-      month,
-      month - MAX_VALIDITY_MONTHS,
-      OP_COMMITTED,
-    ]);
-    for (const r of rows) {
-      const o = toOp(r);
-      const p = o.pseudonym;
-      const cur = prevStates.get(p);
-      if (!cur || cur.cardSeq < o.cardSeq) prevStates.set(p, o);
-    }
-  }
-  for (const p of idle) {
-    const v = latest.get(p) as Voucher;
-    const prev = prevStates.get(p);
-    const a = allocationForMonth(v, month) + (prev ? carriedInto(v, stateOf(prev), month) : carriedFromStart(v, month));
+    const a = allocationForMonth(v, month) + carried;
     if (a <= 0) continue;
     available += a;
     unspent += a;
     cardsWithRights++;
   }
 
-  for (const [prev, kids] of children) {
-    if (kids.length < 2) continue;
-    kids.sort((x, y) => x.time - y.time || x.readerId - y.readerId || x.seq - y.seq);
-    const a = kids[0];
-    const b = kids[1];
-    const clone = lastTimeBelow(a) > b.time;
-    const p = a.pseudonym;
-    const over = overspendOf.get(p) ?? 0;
-    anomalies.push({
-      id: 'FOURCHE:' + prev,
-      kind: clone ? 'COPIE_DE_CARTE' : 'RETOUR_ARRIERE',
-      message:
-        (clone
-          ? 'carte copiée : deux cartes ont dépensé à partir du même état'
-          : 'carte remise dans un état antérieur puis débitée') +
-        ` (lecteurs n° ${a.readerId} et ${b.readerId}, ${eur(a.lastAmount)} et ${eur(b.lastAmount)}) ; dépassement ${eur(over)}`,
-      readerId: b.readerId,
-      pseudonym: p,
-      amount: over,
-      evidence: {
-        parent: prev,
-        states: kids.map((k) => ({
-          state_id: k.stateId,
-          reader: k.readerId,
-          seq: k.seq,
-          time: k.time,
-          amount: k.lastAmount,
-          card_seq: k.cardSeq,
-        })),
-      },
-      confirmed: false,
-      held: false,
-    });
-  }
-
-  // Vendors, categories, days.
-  const vendorMap = new Map<number, VendorLine & { cardSet: Set<string> }>();
-  const catMap = new Map<number, { net: number; cards: Set<string> }>();
-  const dayMap = new Map<number, { net: number; cards: Set<string> }>();
-  let committedSales = 0;
-  let refunds = 0;
-  let held = 0;
-  for (const o of committed) {
-    const rd = readers.get(o.readerId);
-    const vid = rd ? rd.vendor : 0;
-    const line = vendorMap.get(vid) ?? { vendorId: vid, sales: 0, refunds: 0, held: 0, payable: 0, cards: 0, operations: 0, cardSet: new Set<string>() };
-    const p = o.pseudonym;
-    if (o.kind === LOG_SALE_PENDING) {
-      line.sales += o.covered;
-      committedSales += o.covered;
-    } else {
-      line.refunds += o.amount;
-      refunds += o.amount;
-    }
-    if (heldOps.has(o)) {
-      line.held += o.lastAmount;
-      held += o.lastAmount;
-    }
-    line.operations++;
-    line.cardSet.add(p);
-    vendorMap.set(vid, line);
-    const cat = o.kind === LOG_SALE_PENDING ? o.category : (byRecord.get(opKey(o.readerId, o.refSeq))?.category ?? -1);
-    const c = catMap.get(cat) ?? { net: 0, cards: new Set<string>() };
-    c.net += o.lastAmount;
-    c.cards.add(p);
-    catMap.set(cat, c);
-    const day = localDay(o.time, off);
-    const dd = dayMap.get(day) ?? { net: 0, cards: new Set<string>() };
-    dd.net += o.lastAmount;
-    dd.cards.add(p);
-    dayMap.set(day, dd);
-  }
   const vendors: VendorLine[] = [...vendorMap.values()]
-    .map((l) => ({
-      vendorId: l.vendorId,
-      sales: l.sales,
-      refunds: l.refunds,
-      held: l.held,
-      payable: l.sales - l.refunds - l.held,
-      cards: l.cardSet.size,
-      operations: l.operations,
-    }))
+    .map((l) => Object.assign(l, { payable: l.sales - l.refunds - l.held }))
     .sort((a, b) => a.vendorId - b.vendorId);
   const payable = vendors.reduce((s, l) => s + l.payable, 0);
+  // Anomalies in a stable order: by kind, then reference.
+  anomalies.sort((a, b) =>
+    a.kind < b.kind ? -1 : a.kind > b.kind ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0,
+  );
 
   // Anomalies recorded at import (holes, rewritten logs, refused files), and confirmations.
   const stored = await ledger.query(
-    'SELECT id, kind, reader_id, message, evidence FROM anomalies WHERE resolved_at IS NULL AND kind IN (?, ?, ?) ORDER BY created_at, id',
-    [ANOMALY_GAP, ANOMALY_REWRITTEN, ANOMALY_REFUSED],
+    'SELECT id, kind, reader_id, message, evidence FROM anomalies WHERE resolved_at IS NULL AND ' +
+      '(kind IN (?, ?, ?) OR (kind = ? AND month = ?)) ORDER BY created_at, id',
+    [ANOMALY_GAP, ANOMALY_REWRITTEN, ANOMALY_REFUSED, ANOMALY_ALERT, month],
   );
   for (const r of stored) {
+    const ev = JSON.parse(String(r.evidence)) as { pseudonym?: string | null };
     anomalies.push({
       id: String(r.id),
       kind: String(r.kind),
       message: String(r.message),
       readerId: r.reader_id === null ? null : n(r.reader_id),
-      pseudonym: null,
+      pseudonym: typeof ev.pseudonym === 'string' ? ev.pseudonym : null,
       amount: 0,
-      evidence: JSON.parse(String(r.evidence)),
+      evidence: ev,
       confirmed: false,
       held: false,
     });
   }
-  const conf = new Set((await ledger.query('SELECT anomaly_id FROM confirmations')).map((r) => String(r.anomaly_id)));
+  const conf = new Set(
+    (await ledger.query('SELECT anomaly_id FROM confirmations')).map((r) => String(r.anomaly_id)),
+  );
   for (const a of anomalies) a.confirmed = conf.has(a.id);
 
   const salesNet = committedSales - refunds;
-  const balanced = available === debited + unspent - overspend && salesNet === payable + held && salesNet === debited + unknownVoucherNet;
-  const group = (m: Map<number, { net: number; cards: Set<string> }>): GroupLine[] =>
-    [...m.entries()].map(([key, g]) => ({ key, net: g.net, cards: g.cards.size })).sort((a, b) => a.key - b.key);
+  const balanced =
+    available === debited + unspent - overspend &&
+    salesNet === payable + held &&
+    salesNet === debited + unknownVoucherNet;
+  const sorted = (m: Map<number, GroupLine>): GroupLine[] => [...m.values()].sort((a, b) => a.key - b.key);
   return {
     month,
     label: monthLabel(month),
     closed: now >= monthEnd && openReaders.length === 0,
     openReaders,
     cardsWithRights,
-    activeCards: cards.size,
+    activeCards,
     available,
     debited,
     unspent,
@@ -589,8 +676,8 @@ export async function reconcile(ledger: Ledger, month: number, now = Math.floor(
     unknownVoucherNet,
     balanced,
     vendors,
-    categories: group(catMap),
-    days: group(dayMap),
+    categories: sorted(catMap),
+    days: sorted(dayMap),
     anomalies,
   };
 }

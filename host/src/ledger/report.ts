@@ -11,7 +11,20 @@ import { Reconciliation } from './reconcile';
  */
 export const MIN_GROUP_MEMBERS = 5;
 
-const MONTHS_FR = ['janvier', 'février', 'mars', 'avril', 'mai', 'juin', 'juillet', 'août', 'septembre', 'octobre', 'novembre', 'décembre'];
+const MONTHS_FR = [
+  'janvier',
+  'février',
+  'mars',
+  'avril',
+  'mai',
+  'juin',
+  'juillet',
+  'août',
+  'septembre',
+  'octobre',
+  'novembre',
+  'décembre',
+];
 
 export function monthNameFr(month: number): string {
   const y = 1970 + Math.floor(month / 12);
@@ -73,7 +86,9 @@ function dayChart(rec: Reconciliation): string {
     const c = civilFromDays(d.key);
     const label = `<text x="${x + colW / 2}" y="${h - 4}" class="t">${c.day}</text>`;
     if (d.cards < MIN_GROUP_MEMBERS) {
-      bars += `<rect x="${x + 2}" y="${h - 40}" width="${colW - 4}" height="20" class="s"><title>masqué (moins de ${MIN_GROUP_MEMBERS} membres)</title></rect>` + label;
+      bars +=
+        `<rect x="${x + 2}" y="${h - 40}" width="${colW - 4}" height="20" class="s"><title>masqué (moins de ${MIN_GROUP_MEMBERS} membres)</title></rect>` +
+        label;
       return;
     }
     const bh = Math.max(0, Math.round((d.net / max) * (h - 50)));
@@ -99,12 +114,22 @@ const KIND_FR: Record<string, string> = {
   TROU: 'Relevés manquants',
   JOURNAL_REECRIT: 'Journal réécrit',
   FICHIER_REFUSE: 'Fichier refusé',
+  ALERTE_LECTEUR: 'Alerte d’un lecteur',
 };
 
-export function reportHtml(rec: Reconciliation, categoryLabels: Map<number, string>, generatedAt: number): string {
+export function reportHtml(
+  rec: Reconciliation,
+  categoryLabels: Map<number, string>,
+  generatedAt: number,
+): string {
   const fig = (id: string, label: string, cents: number, note = ''): string =>
     `<div class="k" id="${id}" data-cents="${cents}"><div class="kl">${esc(label)}</div><div class="kv">${euros(cents)}</div>${note ? `<div class="kn">${esc(note)}</div>` : ''}</div>`;
-  const vendorBars: Bar[] = rec.vendors.map((v) => ({ label: 'Commerçant n° ' + v.vendorId, value: v.payable, cards: v.cards, text: euros(v.payable) }));
+  const vendorBars: Bar[] = rec.vendors.map((v) => ({
+    label: 'Commerçant n° ' + v.vendorId,
+    value: v.payable,
+    cards: v.cards,
+    text: euros(v.payable),
+  }));
   const catBars: Bar[] = rec.categories.map((c) => ({
     label: c.key < 0 ? 'Sans catégorie' : (categoryLabels.get(c.key) ?? 'Catégorie ' + c.key),
     value: c.net,

@@ -1,6 +1,7 @@
 // Ledger schema, one migration per version. Written once for both SQLite and PostgreSQL: `{B}` is the
 // byte-string type (BLOB / BYTEA); every integer is BIGINT (cents and seconds; SQLite stores it as
-// INTEGER). Migrations only ever add: a shipped migration is never edited (same rule as the vectors).
+// INTEGER); `{WR}` makes the two big tables WITHOUT ROWID on SQLite (one B-tree keyed by (reader, seq)
+// instead of a rowid table plus a key index: fewer pages written per imported record). Migrations only ever add: a shipped migration is never edited (same rule as the vectors).
 
 export const SCHEMA_VERSION = 1;
 
@@ -23,7 +24,7 @@ CREATE TABLE imports (
 CREATE INDEX imports_reader ON imports (reader_id, from_seq);
 CREATE TABLE records (
   reader_id BIGINT NOT NULL, seq BIGINT NOT NULL, time BIGINT NOT NULL, kind BIGINT NOT NULL,
-  bytes {B} NOT NULL, head {B} NOT NULL, PRIMARY KEY (reader_id, seq));
+  bytes {B} NOT NULL, head {B} NOT NULL, PRIMARY KEY (reader_id, seq)){WR};
 CREATE TABLE checkpoints (
   reader_id BIGINT NOT NULL, seq BIGINT NOT NULL, head {B} NOT NULL, time BIGINT NOT NULL,
   envelope {B} NOT NULL, PRIMARY KEY (reader_id, seq, time, head));
@@ -33,9 +34,10 @@ CREATE TABLE ops (
   card_seq BIGINT NOT NULL, voucher_serial BIGINT NOT NULL, carried BIGINT NOT NULL, spent BIGINT NOT NULL,
   last_amount BIGINT NOT NULL, amount BIGINT NOT NULL, covered BIGINT NOT NULL, category BIGINT NOT NULL,
   ref_seq BIGINT NOT NULL, state_log_seq BIGINT NOT NULL, state_reader BIGINT NOT NULL,
-  status BIGINT NOT NULL, closed_by BIGINT NOT NULL, PRIMARY KEY (reader_id, seq));
+  status BIGINT NOT NULL, closed_by BIGINT NOT NULL, PRIMARY KEY (reader_id, seq)){WR};
 CREATE INDEX ops_month ON ops (month);
 CREATE INDEX ops_state ON ops (state_id);
+CREATE INDEX ops_card ON ops (pseudonym, card_seq);
 CREATE TABLE anomalies (
   id TEXT PRIMARY KEY, kind TEXT NOT NULL, reader_id BIGINT, seq BIGINT, month BIGINT,
   message TEXT NOT NULL, evidence TEXT NOT NULL, created_at BIGINT NOT NULL, resolved_at BIGINT);
@@ -51,5 +53,6 @@ CREATE TABLE payment_lines (
 
 export function migrations(dialect: 'sqlite' | 'pg'): string[] {
   const b = dialect === 'pg' ? 'BYTEA' : 'BLOB';
-  return [V1.replace(/\{B\}/g, b)];
+  const wr = dialect === 'pg' ? '' : ' WITHOUT ROWID';
+  return [V1.replace(/\{B\}/g, b).replace(/\{WR\}/g, wr)];
 }

@@ -127,13 +127,23 @@ ${tx}
 /** What re-importing a pain.001 file needs: its id, count and control sum (first occurrences, GrpHdr). */
 export function readPainSummary(
   text: string,
-): { ok: true; value: { msgId: string; count: number; total: number } } | { ok: false; code: string; message: string } {
+):
+  | { ok: true; value: { msgId: string; count: number; total: number } }
+  | { ok: false; code: string; message: string } {
   if (!text.includes('urn:iso:std:iso:20022:tech:xsd:pain.001.001.03')) {
-    return { ok: false, code: 'SEPA_INCONNU', message: "ce fichier n'est pas un virement SEPA pain.001.001.03" };
+    return {
+      ok: false,
+      code: 'SEPA_INCONNU',
+      message: "ce fichier n'est pas un virement SEPA pain.001.001.03",
+    };
   }
   const id = /<MsgId>([^<]{1,35})<\/MsgId>/.exec(text);
   const n = /<NbOfTxs>([0-9]{1,15})<\/NbOfTxs>/.exec(text);
   const sum = /<CtrlSum>([0-9]{1,15})\.([0-9]{2})<\/CtrlSum>/.exec(text);
-  if (!id || !n || !sum) return { ok: false, code: 'SEPA_ILLISIBLE', message: 'fichier SEPA incomplet (MsgId, NbOfTxs, CtrlSum)' };
-  return { ok: true, value: { msgId: id[1], count: Number(n[1]), total: Number(sum[1]) * 100 + Number(sum[2]) } };
+  if (!id || !n || !sum)
+    return { ok: false, code: 'SEPA_ILLISIBLE', message: 'fichier SEPA incomplet (MsgId, NbOfTxs, CtrlSum)' };
+  return {
+    ok: true,
+    value: { msgId: id[1], count: Number(n[1]), total: Number(sum[1]) * 100 + Number(sum[2]) },
+  };
 }

@@ -5,9 +5,9 @@
 /** Storage file holding the Thumb blob (firmware/native/build/ed25519.bin). */
 export const ED25519_BLOB_NAME = 'ed25519.bin';
 /** Blob size in bytes. */
-export const ED25519_BLOB_SIZE = 18404;
+export const ED25519_BLOB_SIZE = 18300;
 /** CRC-32 (IEEE 802.3, as E.CRC32 computes it) of the blob. */
-export const ED25519_BLOB_CRC32 = 0x60e090f6;
+export const ED25519_BLOB_CRC32 = 0xa9324b2f;
 /** carnet_ed25519_version() of this blob (CARNET_ED25519_ABI). */
 export const ED25519_BLOB_ABI = 1;
 /** Entry offsets from the start of the blob (even; E.nativeCall needs address + offset + 1 for Thumb). */

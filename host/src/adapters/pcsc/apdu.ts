@@ -36,7 +36,8 @@ export class ApduCardIo implements CardIo {
   /** Reads the UID with FF CA 00 00 00 (what nfc-pcsc does at selection). */
   static async open(link: ApduLink, atr: Uint8Array | null): Promise<ApduCardIo> {
     const r = await send(link, new Uint8Array([0xff, 0xca, 0x00, 0x00, 0x00]), 12);
-    if (sw(r) !== 0x9000) throw new DeskError('CARD_NO_UID', 'le lecteur ne donne pas l’identifiant de la carte');
+    if (sw(r) !== 0x9000)
+      throw new DeskError('CARD_NO_UID', 'le lecteur ne donne pas l’identifiant de la carte');
     return new ApduCardIo(link, r.subarray(0, r.length - 2), atr);
   }
 
@@ -107,7 +108,10 @@ export class ApduCardIo implements CardIo {
     if (this.link.updateBinary) return this.link.updateBinary(page, data);
     const r = await send(this.link, new Uint8Array([0xff, 0xd6, 0x00, page, 0x04, ...data]), 2);
     if (sw(r) !== 0x9000) {
-      throw new DeskError('CARD_WRITE_REFUSED', 'la carte refuse l’écriture (page ' + page + ') : protégée ?');
+      throw new DeskError(
+        'CARD_WRITE_REFUSED',
+        'la carte refuse l’écriture (page ' + page + ') : protégée ?',
+      );
     }
   }
 

@@ -161,7 +161,11 @@ export class PcscDesk {
           await r.write(page, Buffer.from(data), 4);
         } catch (e) {
           if (!(await stillThere(r, p.uid))) throw new DeskError('CARD_GONE', MSG_CARD_GONE);
-          throw pcscError(e, 'CARD_WRITE_REFUSED', 'la carte refuse l’écriture (page ' + page + ') : protégée ?');
+          throw pcscError(
+            e,
+            'CARD_WRITE_REFUSED',
+            'la carte refuse l’écriture (page ' + page + ') : protégée ?',
+          );
         }
       },
     };
@@ -174,7 +178,8 @@ export class PcscDesk {
     return new Promise((resolve, reject) => {
       const poll = (): void => {
         if (this.present === null) resolve();
-        else if (Date.now() - started > timeoutMs) reject(new DeskError('CARD_STILL_THERE', 'la carte est toujours sur le lecteur'));
+        else if (Date.now() - started > timeoutMs)
+          reject(new DeskError('CARD_STILL_THERE', 'la carte est toujours sur le lecteur'));
         else setTimeout(poll, 20);
       };
       poll();
@@ -208,7 +213,11 @@ export class PcscDesk {
 async function stillThere(r: NfcReader, uid: Uint8Array): Promise<boolean> {
   try {
     const a = await r.transmit(Buffer.from([0xff, 0xca, 0x00, 0x00, 0x00]), 12);
-    return a.length === uid.length + 2 && Buffer.from(uid).equals(a.subarray(0, uid.length)) && a[a.length - 2] === 0x90;
+    return (
+      a.length === uid.length + 2 &&
+      Buffer.from(uid).equals(a.subarray(0, uid.length)) &&
+      a[a.length - 2] === 0x90
+    );
   } catch {
     return false;
   }

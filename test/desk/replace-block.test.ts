@@ -1,0 +1,195 @@
+// Block and replace (in process): pending blocklist, signed blocklist, quarantine from the ledger view,
+// torn replacement finished by the re-run, and the limits that bound them.
+
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { fromHex, toHex } from '../../protocol/src/bytes';
+import { MAX_BLOCKLIST_ENTRIES } from '../../protocol/src/limits';
+import { hostCrypto } from '../../protocol/src/node/ed25519';
+import { fundId, operator } from '../../protocol/scripts/vector-fixtures';
+import { verifyBlocklist } from '../../protocol/src/verify';
+import { monthOfTime } from '../../protocol/src/time';
+import {
+  MAX_QUARANTINE_WEEKS,
+  blockPseudonym,
+  inspectCard,
+  issueCard,
+  replaceCard,
+} from '../../host/src/desk/desk';
+import { EMPTY_LEDGER, JsonLedgerView } from '../../host/src/desk/ledger-view';
+import { loadPending, signPending } from '../../host/src/desk/pending-blocklist';
+import { MemberRegistry } from '../../host/src/desk/registry';
+import { VirtualTag } from '../sim/vpcd-card';
+import { NOW, context, deskError, profile, tap, tapTorn } from './helpers';
+
+const W = { now: NOW, protect: false, force: false };
+
+function withRegistry() {
+  const dir = mkdtempSync(join(tmpdir(), 'carnet-replace-'));
+  const ctx = context(profile('foyer'));
+  ctx.registry = MemberRegistry.open(join(dir, 'registre.chiffre'), 'phrase');
+  return { ctx, dir, pending: loadPending(join(dir, 'p.json'), fundId) };
+}
+
+describe('block', () => {
+  it('adds once, marks the registry, signs a verifiable blocklist with every pseudonym', async () => {
+    const { ctx, pending } = withRegistry();
+    const a = await issueCard(
+      await tap(new VirtualTag('NTAG215')),
+      ctx,
+      { name: 'Ana', householdSize: 2, parts: null },
+      W,
+    );
+    expect(blockPseudonym(ctx, pending, a.pseudonym, NOW, 'perdue')).toBe(true);
+    expect(blockPseudonym(ctx, pending, a.pseudonym, NOW, 'perdue')).toBe(false);
+    expect(ctx.registry?.byPseudonym(a.pseudonym)?.status).toBe('bloquee');
+    const s1 = signPending(pending, operator, NOW);
+    expect(s1.version).toBe(1);
+    expect(blockPseudonym(ctx, pending, '00000000000000ff', NOW, 'x')).toBe(true);
+    const s2 = signPending(pending, operator, NOW + 1);
+    const v = verifyBlocklist(s2.envelope, operator.publicKey, fundId, hostCrypto);
+    expect(v.ok && v.value.version).toBe(2);
+    expect(v.ok && v.value.pseudonyms.map(toHex)).toEqual(['00000000000000ff', a.pseudonym].sort());
+    expect(() => blockPseudonym(ctx, pending, 'zz', NOW, 'x')).toThrow(/pseudonyme de 16 chiffres/);
+  });
+
+  it('MAX_BLOCKLIST_ENTRIES pseudonyms sign; one more is refused', () => {
+    const { ctx, pending } = withRegistry();
+    for (let i = 0; i < MAX_BLOCKLIST_ENTRIES; i++)
+      blockPseudonym(ctx, pending, i.toString(16).padStart(16, '0'), NOW, 'x');
+    expect(signPending(pending, operator, NOW).version).toBe(1);
+    blockPseudonym(ctx, pending, 'ffffffffffffffff', NOW, 'x');
+    expect(() => signPending(pending, operator, NOW)).toThrow(/liste de blocage pleine/);
+  });
+});
+
+describe('replace a lost card', () => {
+  it('blocks the old one, starts the new voucher after the quarantine, balance from the ledger', async () => {
+    const { ctx, pending } = withRegistry();
+    const old = await issueCard(
+      await tap(new VirtualTag('NTAG215')),
+      ctx,
+      { name: 'Ana', householdSize: 2, parts: null },
+      W,
+    );
+    const ledger = new JsonLedgerView({
+      states: [
+        {
+          pseudonym: old.pseudonym,
+          month: monthOfTime(NOW, 60),
+          cardSeq: 2,
+          carried: 0,
+          spent: 2500,
+          time: NOW - 3600,
+          voucherSerial: 1,
+        },
+        {
+          pseudonym: old.pseudonym,
+          month: monthOfTime(NOW, 60),
+          cardSeq: 1,
+          carried: 0,
+          spent: 1000,
+          time: NOW - 7200,
+          voucherSerial: 1,
+        },
+      ],
+    });
+    const tag = new VirtualTag('NTAG216');
+    const r = await replaceCard(await tap(tag), ctx, pending, ledger, old.pseudonym, {
+      ...W,
+      quarantineWeeks: 8,
+    });
+    expect(r.newlyBlocked).toBe(true);
+    expect(pending.pending.map((p) => p.pseudonym)).toEqual([old.pseudonym]);
+    expect(r.oldBalanceNow).toBe(7000 - 2500);
+    expect(r.ledgerState).toBe(true);
+    // 2026-11-10 + 8 weeks = 2027-01-05: first month starting after it is 2027-02; old voucher ends 2027-10.
+    expect(r.startMonth).toBe('2027-02');
+    expect(r.endMonth).toBe('2027-10');
+    expect(ctx.registry?.byPseudonym(old.pseudonym)?.status).toBe('remplacee');
+    expect(ctx.registry?.byName('Ana')?.pseudonym).toBe(r.pseudonym);
+    const rep = await inspectCard(await tap(tag), ctx, NOW);
+    expect(rep.status).toBe('pas_encore_valide');
+    expect(rep.balance?.available).toBe(0);
+    const inFeb = await inspectCard(await tap(tag), ctx, NOW + 90 * 86400);
+    expect(inFeb.status).toBe('valide');
+    expect(inFeb.balance?.available).toBe(7000);
+    // Quarantine 0 starts next month; no ledger: balance computed from the voucher alone.
+    const { ctx: c2, pending: p2 } = withRegistry();
+    const o2 = await issueCard(
+      await tap(new VirtualTag('NTAG215')),
+      c2,
+      { name: 'Bea', householdSize: 1, parts: null },
+      W,
+    );
+    const r2 = await replaceCard(await tap(new VirtualTag('NTAG215')), c2, p2, EMPTY_LEDGER, o2.pseudonym, {
+      ...W,
+      quarantineWeeks: 0,
+    });
+    expect(r2.startMonth).toBe('2026-12');
+    expect(r2.ledgerState).toBe(false);
+    expect(r2.oldBalanceNow).toBe(5000);
+  });
+
+  it('quarantine limits: MAX_QUARANTINE_WEEKS accepted, one more refused', async () => {
+    const { ctx, pending } = withRegistry();
+    const old = await issueCard(
+      await tap(new VirtualTag('NTAG215')),
+      ctx,
+      { name: 'Cy', householdSize: 1, parts: null },
+      W,
+    );
+    const e = await deskError(
+      replaceCard(await tap(new VirtualTag('NTAG215')), ctx, pending, EMPTY_LEDGER, old.pseudonym, {
+        ...W,
+        quarantineWeeks: MAX_QUARANTINE_WEEKS + 1,
+      }),
+    );
+    expect(e.code).toBe('BAD_QUARANTINE');
+    const r = await replaceCard(
+      await tap(new VirtualTag('NTAG215')),
+      ctx,
+      pending,
+      EMPTY_LEDGER,
+      old.pseudonym,
+      {
+        ...W,
+        quarantineWeeks: MAX_QUARANTINE_WEEKS,
+      },
+    );
+    // The old voucher is over by then: the new card gets the fund's standard validity.
+    // 2026-11-10 + 104 weeks = 2028-11-07: first month after it 2028-12, for 12 months.
+    expect(r.startMonth).toBe('2028-12');
+    expect(r.endMonth).toBe('2029-11');
+  });
+
+  it('a replacement torn mid-write is finished by the re-run on the same new card', async () => {
+    const { ctx, pending } = withRegistry();
+    const old = await issueCard(
+      await tap(new VirtualTag('NTAG215')),
+      ctx,
+      { name: 'Dan', householdSize: 1, parts: null },
+      W,
+    );
+    const tag = new VirtualTag('NTAG215', { uid: fromHex('04010203040506') });
+    const e = await deskError(
+      replaceCard(await tapTorn(tag, 20, 'garbage'), ctx, pending, EMPTY_LEDGER, old.pseudonym, {
+        ...W,
+        quarantineWeeks: 8,
+      }),
+    );
+    expect(e.code).toBe('CARD_GONE');
+    expect((await inspectCard(await tap(tag), ctx, NOW)).status).toBe('incomplete');
+    // The old card is blocked already (at once), even though the new card is not finished.
+    expect(pending.pending.map((p) => p.pseudonym)).toEqual([old.pseudonym]);
+    const r = await replaceCard(await tap(tag), ctx, pending, EMPTY_LEDGER, old.pseudonym, {
+      ...W,
+      quarantineWeeks: 8,
+    });
+    expect(r.resumed?.op).toBe('remplacer');
+    expect(ctx.registry?.byPseudonym(r.pseudonym)?.status).toBe('active');
+    expect(ctx.registry?.byPseudonym(old.pseudonym)?.status).toBe('remplacee');
+  });
+});
