@@ -6,6 +6,8 @@
 import { BLOB_MAX_BYTES, NATIVE_STACK_MAX_BYTES, ensureNativeBuild } from './build';
 import { runHarness, type HarnessOp } from './qemu';
 import { nodeKeyAndSign } from './test-support';
+import { writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 
 /** Targets of issue 3 (instructions): limit and aim. */
 export const VERIFY_MAX_INSTRUCTIONS = 2_500_000;
@@ -103,4 +105,19 @@ console.log(
 );
 console.log(
   `  stack   ${fmt(maxStack)} bytes at most: ${maxStack <= NATIVE_STACK_MAX_BYTES ? 'within' : 'OVER'} ${fmt(NATIVE_STACK_MAX_BYTES)}`,
+);
+
+// Published for `npm run bench:tap`, which turns these counts into milliseconds of the tap budget.
+writeFileSync(
+  join(dirname(build.blob), 'bench.json'),
+  JSON.stringify(
+    {
+      verify_instructions: verify64,
+      sign_instructions: sign64,
+      blob_bytes: build.info.size,
+      stack_bytes: maxStack,
+    },
+    null,
+    1,
+  ) + '\n',
 );

@@ -8,6 +8,7 @@ import { signState, voucherId } from '../../protocol/src/structures/state';
 import { sha256Host } from '../../protocol/src/node/ed25519';
 import { monthOfTime } from '../../protocol/src/time';
 import { formatCard, inspectCard, issueCard, renewCard, cardPassword } from '../../host/src/desk/desk';
+import { reportLines } from '../../host/src/commands/carte';
 import { VirtualTag } from '../sim/vpcd-card';
 import { NOW, context, deskError, otherProfile, profile, tap } from './helpers';
 
@@ -118,6 +119,24 @@ describe('issue, read, renew', () => {
     expect(rep4.voucher?.serial).toBe(2);
     expect(rep4.spends.length).toBe(1);
     expect(rep4.notes.join(' ')).toMatch(/bon n° 1/);
+  });
+});
+
+describe('read, in plain French', () => {
+  it('says the balance, the period and what is not verified', async () => {
+    const tag = new VirtualTag('NTAG215');
+    const ctx = context();
+    await issueCard(await tap(tag), ctx, ALICE, W);
+    const lines = reportLines(await inspectCard(await tap(tag), ctx, NOW));
+    expect(lines).toContain(
+      'Solde de novembre 2026 : 65,00 € (allocation 65,00 €, reporté 0,00 €, dépensé 0,00 €).',
+    );
+    expect(lines).toContain(
+      'Bon n° 1, de novembre 2026 à octobre 2027, 65,00 € par mois, report plafonné à 30,00 €.',
+    );
+    expect(lines).toContain('Aucune dépense enregistrée sur la carte.');
+    tag.mem[16] = 0; // header magic gone: a torn write
+    expect(reportLines(await inspectCard(await tap(tag), ctx, NOW))[0]).toMatch(/carte incomplète/);
   });
 });
 

@@ -203,6 +203,15 @@ describe('carnet carte … end to end through pcscd', () => {
     );
     const F = ['--fonds', fund];
 
+    // A MIFARE Classic on the reader: the command refuses it in French, exit 65, error code in --json.
+    const classic = await put(new VirtualTag('MIFARE_CLASSIC'));
+    const fmt = await carnet(dir, ['carte', 'formater', ...F, ...rd]);
+    expect(fmt.code).toBe(65);
+    expect(fmt.stderr).toMatch(/carte MIFARE Classic : carnet n’utilise que des NTAG215 ou NTAG216/);
+    expect((fmt.json.error as { code: string }).code).toBe('CARD_MIFARE_CLASSIC');
+    classic.remove();
+    await new Promise((r) => setTimeout(r, 300)); // let pcscd see the card leave before the next one
+
     // Issue card A.
     const tagA = new VirtualTag('NTAG215');
     const cardA = await put(tagA);

@@ -35,7 +35,7 @@ export async function startPcscd(): Promise<PcscdHandle> {
   const bin = PCSCD_CANDIDATES.find((p) => existsSync(p));
   if (bin === undefined || !existsSync(VPCD_CONF)) throw new Error(MISSING);
   if (existsSync(PCSCD_SOCKET) && existsSync(PCSCD_PID_FILE)) {
-    const pid = Number(readFileSync(PCSCD_PID_FILE, 'utf8').trim());
+    const pid = parseInt(readFileSync(PCSCD_PID_FILE, 'latin1'), 10);
     if (pid > 0 && alive(pid)) {
       console.log('pcscd already running (pid ' + pid + '): reused, left running');
       return { child: null, stop: async () => {} };
@@ -50,11 +50,32 @@ export async function startPcscd(): Promise<PcscdHandle> {
     stderr += d.toString();
   });
   const t0 = Date.now();
-  while (!existsSync(PCSCD_SOCKET)) {
+  // A pcscd killed earlier can leave a stale socket: wait for OUR pcscd's pid file as well.
+  const ours = (): boolean => {
+    try {
+      // pcscd pads its pid file (NUL bytes after the number): compare the number only.
+      return existsSync(PCSCD_SOCKET) && parseInt(readFileSync(PCSCD_PID_FILE, 'latin1'), 10) === child.pid;
+    } catch {
+      return false;
+    }
+  };
+  while (!ours()) {
     if (child.exitCode !== null) throw new Error('pcscd s’est arrêté au démarrage : ' + stderr.slice(0, 400));
     if (Date.now() - t0 > START_TIMEOUT_MS) {
       child.kill('SIGTERM');
-      throw new Error('pcscd ne crée pas ' + PCSCD_SOCKET + ' : ' + stderr.slice(0, 400));
+      const pidText = existsSync(PCSCD_PID_FILE)
+        ? String(parseInt(readFileSync(PCSCD_PID_FILE, 'latin1'), 10))
+        : 'absent';
+      throw new Error(
+        'pcscd (pid ' +
+          child.pid +
+          ') ne crée pas ' +
+          PCSCD_SOCKET +
+          ' (pid écrit : ' +
+          pidText +
+          ') : ' +
+          stderr.slice(0, 400),
+      );
     }
     await new Promise((r) => setTimeout(r, 25));
   }

@@ -18,7 +18,7 @@ import {
   issueCard,
   replaceCard,
 } from '../../host/src/desk/desk';
-import { EMPTY_LEDGER, JsonLedgerView } from '../../host/src/desk/ledger-view';
+import { EMPTY_LEDGER, JsonLedgerView, LedgerDbView } from '../../host/src/desk/ledger-view';
 import { loadPending, signPending } from '../../host/src/desk/pending-blocklist';
 import { MemberRegistry } from '../../host/src/desk/registry';
 import { VirtualTag } from '../sim/vpcd-card';
@@ -191,5 +191,44 @@ describe('replace a lost card', () => {
     expect(r.resumed?.op).toBe('remplacer');
     expect(ctx.registry?.byPseudonym(r.pseudonym)?.status).toBe('active');
     expect(ctx.registry?.byPseudonym(old.pseudonym)?.status).toBe('remplacee');
+  });
+});
+
+describe('ledger views', () => {
+  it('LedgerDbView asks the ledger’s ops table for the highest card_seq, voided operations excluded', async () => {
+    const seen: unknown[][] = [];
+    const view = new LedgerDbView({
+      async query(sql, params) {
+        seen.push([sql, params]);
+        return toHex(params[0] as Uint8Array) === '0102030405060708'
+          ? [{ month: 682, card_seq: 5, carried: 100, spent: 2500, time: NOW, voucher_serial: 2 }]
+          : [];
+      },
+    });
+    expect(await view.lastStateOf('0102030405060708')).toEqual({
+      month: 682,
+      cardSeq: 5,
+      carried: 100,
+      spent: 2500,
+      time: NOW,
+      voucherSerial: 2,
+    });
+    expect(await view.lastStateOf('ffffffffffffffff')).toBeNull();
+    expect(String(seen[0][0])).toMatch(
+      /FROM ops WHERE pseudonym = \? AND status <> \? ORDER BY card_seq DESC/,
+    );
+    expect((seen[0][1] as unknown[])[1]).toBe(2);
+  });
+
+  it('JsonLedgerView keeps the highest card_seq of a pseudonym', async () => {
+    const v = new JsonLedgerView({
+      states: [
+        { pseudonym: 'aa', cardSeq: 1, month: 1, carried: 0, spent: 1, time: 1, voucherSerial: 1 },
+        { pseudonym: 'aa', cardSeq: 3, month: 1, carried: 0, spent: 3, time: 3, voucherSerial: 1 },
+        { pseudonym: 'bb', cardSeq: 9, month: 1, carried: 0, spent: 9, time: 9, voucherSerial: 1 },
+      ],
+    });
+    expect((await v.lastStateOf('aa'))?.spent).toBe(3);
+    expect(await v.lastStateOf('cc')).toBeNull();
   });
 });

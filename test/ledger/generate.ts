@@ -19,7 +19,10 @@ import {
 import {
   chainGenesis,
   chainNext,
+  decodeLogRecord,
   encodeLogRecord,
+  ALERT_ROLLBACK,
+  LOG_ALERT,
   LOG_BALANCE,
   LOG_DAY_CLOSE,
   LOG_REFUND_COMMIT,
@@ -105,6 +108,10 @@ export interface GenOptions {
   revokeFirstReader?: boolean;
   /** Sign day-close checkpoints (the bench turns this off: one checkpoint per export is enough). */
   dayCheckpoints?: boolean;
+  /** Consecutive months simulated (default 1); faults happen in the first one. */
+  months?: number;
+  /** ALERT_ROLLBACK records a reader writes (a card shown in an older state than one it saw). */
+  alerts?: number;
   /** Largest ticket amount in random sales, cents (default 4000). */
   maxAmount?: number;
 }
@@ -151,7 +158,10 @@ export interface Expected {
 }
 
 export interface Market {
+  /** The first month simulated. */
   month: number;
+  /** Figures of each month simulated, first month first (`expected` is the first month's). */
+  expectedByMonth: Expected[];
   fund: FundBundle;
   fundBytes: Uint8Array;
   /** Export files per reader, in sequence order. */
@@ -167,6 +177,8 @@ export interface Market {
   revokedAt: number | null;
   vendorsJson: string;
   records: number;
+  /** The readers' keys (to forge what a compromised reader could sign). */
+  readerSigners: Ed25519Signer[];
 }
 
 function rec(r: SimReader, time: number, kind: number, data: CborValue[]): number {
@@ -188,7 +200,8 @@ function checkpoint(r: SimReader, fundId: Uint8Array, time: number, nonce: Uint8
 export function generateMarket(o: GenOptions): Market {
   const rand = rng(o.seed);
   const ri = (n: number): number => Math.floor(rand() * n);
-  const month = GEN_MONTH;
+  // Changes at each month of a multi-month market; the closures below read the current one.
+  let month = GEN_MONTH;
   const off = GEN_UTC_OFFSET;
   const t0 = monthStartTime(month, off);
   const fundId = seedBytes('fund/' + o.seed, 8);
@@ -260,7 +273,6 @@ export function generateMarket(o: GenOptions): Market {
   const issuerKid = keyId(issuer.publicKey, sha256Host);
   const cards: SimCard[] = [];
   const vouchers: Uint8Array[] = [];
-  let available = 0;
   for (let i = 0; i < o.cards; i++) {
     const kind = [RULE_FLAT, RULE_HOUSEHOLD, RULE_PARTS][i % 3];
     const rule =
@@ -295,17 +307,22 @@ export function generateMarket(o: GenOptions): Market {
       clone: false,
     };
     cards.push(card);
-    available += balanceFor(v, null, month);
   }
-  const exp: Expected = {
-    vendorNet: new Map(),
-    vendorHeld: new Map(),
-    available,
-    debited: 0,
-    committedSales: 0,
-    forks: 0,
-    pendingNoCommit: 0,
+  const newExpected = (): Expected => {
+    let available = 0;
+    for (const c of cards) available += balanceFor(c.voucher, c.cur ? c.cur.state : null, month);
+    return {
+      vendorNet: new Map(),
+      vendorHeld: new Map(),
+      available,
+      debited: 0,
+      committedSales: 0,
+      forks: 0,
+      pendingNoCommit: 0,
+    };
   };
+  let exp: Expected = newExpected();
+  const expectedByMonth: Expected[] = [];
   const revokedAt = o.revokeFirstReader ? t0 + Math.floor(o.days / 2) * 86400 + 12 * 3600 : null;
   const addNet = (r: SimReader, time: number, delta: number): void => {
     exp.vendorNet.set(r.vendorId, (exp.vendorNet.get(r.vendorId) ?? 0) + delta);
@@ -384,7 +401,8 @@ export function generateMarket(o: GenOptions): Market {
   };
   const refund = (c: SimCard, r: SimReader, time: number): void => {
     const cur = c.cur;
-    if (!cur || cur.state.readerId !== r.id || cur.state.lastAmount <= 0) return;
+    // A refund cancels the card's last sale, at this reader, in this month (spent never goes below 0).
+    if (!cur || cur.state.readerId !== r.id || cur.state.lastAmount <= 0 || cur.state.month !== month) return;
     const amount = cur.state.lastAmount;
     const seq = r.seq + 1;
     const ns = newState(c, r, time, -amount, seq);
@@ -400,15 +418,23 @@ export function generateMarket(o: GenOptions): Market {
   let pendingLeft = o.pendingNoCommit ?? 0;
   const dayCps = o.dayCheckpoints !== false;
   const maxAmount = Math.max(300, o.maxAmount ?? 4000);
-  for (let d = 0; d < o.days; d++) {
-    const dayStart = t0 + d * 86400;
+  const months = Math.max(1, o.months ?? 1);
+  for (let dd = 0; dd < o.days * months; dd++) {
+    const mi = Math.floor(dd / o.days);
+    const d = dd - mi * o.days;
+    if (d === 0 && mi > 0) {
+      expectedByMonth.push(exp);
+      month = GEN_MONTH + mi;
+      exp = newExpected();
+    }
+    const dayStart = monthStartTime(month, off) + d * 86400;
     for (const r of readers) {
       r.dayFirst = r.seq + 1;
       r.dayCount = 0;
       r.dayCovered = 0;
       r.dayPer = new Map();
     }
-    if (d === faultDay) {
+    if (d === faultDay && mi === 0) {
       for (let k = 0; k < (o.clones ?? 0) && readers.length >= 2; k++) {
         // A clone: a copy of card k carrying its current state spends at another reader (SPEC §13).
         const orig = cards[k];
@@ -442,15 +468,23 @@ export function generateMarket(o: GenOptions): Market {
         exp.forks++;
       }
     }
+    if (d === faultDay && mi === 0) {
+      for (let k = 0; k < (o.alerts ?? 0); k++) {
+        const c = cards[k % cards.length];
+        const ev = c.history.map((h) => h.body);
+        rec(readers[0], dayStart + 7 * 3600 + k, LOG_ALERT, [ALERT_ROLLBACK, c.voucher.pseudonym, ev]);
+      }
+    }
     for (let k = 0; k < o.taps; k++) {
       for (let ridx = 0; ridx < readers.length; ridx++) {
         const r = readers[ridx];
         const time = dayStart + 9 * 3600 + k * 37 + ridx * 3;
         // Cards the faults use are left alone until the fault day, so the faults always happen.
-        const spared = d <= faultDay ? Math.min(cards.length - 1, (o.clones ?? 0) + (o.rollbacks ?? 0)) : 0;
+        const spared =
+          d <= faultDay && mi === 0 ? Math.min(cards.length - 1, (o.clones ?? 0) + (o.rollbacks ?? 0)) : 0;
         const c = cards[spared + ri(cards.length - spared)];
         const x = rand();
-        if (pendingLeft > 0 && d === faultDay && k === 0) {
+        if (pendingLeft > 0 && d === faultDay && mi === 0 && k === 0) {
           pendingLeft--;
           // A card that still has money, so the pending sale is a real one.
           let pc = c;
@@ -476,7 +510,8 @@ export function generateMarket(o: GenOptions): Market {
     }
   }
   // Delivery after the month: a live checkpoint (host nonce) past the month end closes each log.
-  const after = monthStartTime(month + 1, off) + 2 * 3600;
+  expectedByMonth.push(exp);
+  const after = monthStartTime(GEN_MONTH + months, off) + 2 * 3600;
   for (const r of readers) checkpoint(r, fundId, after, seedBytes('nonce/' + o.seed + '/' + r.id, 16));
   const blocklists: Uint8Array[] = [];
   if (revokedAt !== null) {
@@ -558,7 +593,8 @@ export function generateMarket(o: GenOptions): Market {
     2,
   );
   return {
-    month,
+    month: GEN_MONTH,
+    expectedByMonth,
     fund,
     fundBytes: encodeFundBundle(fund),
     exports,
@@ -567,12 +603,60 @@ export function generateMarket(o: GenOptions): Market {
     operatorSeed,
     readerIds: readers.map((r) => r.id),
     vendorIds,
-    expected: exp,
+    expected: expectedByMonth[0],
     after,
     revokedAt,
     vendorsJson,
     records,
+    readerSigners: readers.map((r) => r.signer),
   };
+}
+
+/**
+ * What a compromised reader can do: re-sign its log with one record changed (a balance inquiry's time
+ * moved by a second), as one export from seq 1 with a fresh checkpoint. Every byte verifies on its own;
+ * only the comparison with what the ledger already holds shows two histories.
+ */
+export function rewriteLog(m: Market, readerIndex: number): Uint8Array {
+  const records: Uint8Array[] = [];
+  let first: LogExport | null = null;
+  for (const f of m.exports[readerIndex]) {
+    const d = decodeLogExport(f);
+    if (!d.ok) throw new Error(d.message);
+    if (!first) first = d.value;
+    for (const r of d.value.records) records.push(r);
+  }
+  if (!first) throw new Error('no export');
+  const e: LogExport = first;
+  let target = -1;
+  for (let i = Math.floor(records.length / 2); i < records.length && target < 0; i++) {
+    const r = decodeLogRecord(records[i]);
+    if (r.ok && r.value.kind === LOG_BALANCE) target = i;
+  }
+  if (target < 0) throw new Error('no balance record to rewrite');
+  const r = decodeLogRecord(records[target]);
+  if (!r.ok) throw new Error(r.message);
+  records[target] = encodeLogRecord({
+    seq: r.value.seq,
+    time: r.value.time + 1,
+    kind: r.value.kind,
+    data: r.value.data,
+  });
+  let head = chainGenesis(e.fundId, e.readerId, sha256Host);
+  for (const rec of records) head = chainNext(head, rec, sha256Host);
+  const cp = signCheckpoint(
+    { fundId: e.fundId, readerId: e.readerId, seq: records.length, head, time: m.after + 60, nonce: null },
+    m.readerSigners[readerIndex],
+  );
+  return encodeLogExport({
+    fundId: e.fundId,
+    readerId: e.readerId,
+    readerCertificate: e.readerCertificate,
+    fromSeq: 1,
+    prevHead: e.prevHead,
+    records,
+    checkpoints: [cp],
+  });
 }
 
 // ------------------------------------------------------------------------------ file-level injectors

@@ -22,6 +22,7 @@ describe('registre : propriétés', () => {
           days: fc.integer({ min: 3, max: 10 }),
           taps: fc.integer({ min: 2, max: 12 }),
           exportsPerReader: fc.integer({ min: 1, max: 3 }),
+          months: fc.integer({ min: 1, max: 2 }),
           clones: fc.integer({ min: 0, max: 2 }),
           rollbacks: fc.integer({ min: 0, max: 2 }),
           tamper: fc.tuple(fc.nat(), fc.nat(), fc.nat()),
@@ -36,18 +37,22 @@ describe('registre : propriétés', () => {
             days: o.days,
             taps: o.taps,
             exportsPerReader: o.exportsPerReader,
+            months: o.months,
           });
           const l = await Ledger.open(':memory:');
           expect((await l.loadFund(honest.fundBytes)).ok).toBe(true);
           for (const files of honest.exports)
             for (const f of files) expect((await l.importLog(f)).ok).toBe(true);
-          const rec = await reconcile(l, honest.month, honest.after);
-          expect(rec.anomalies).toEqual([]);
-          expect(rec.balanced).toBe(true);
-          expect(rec.available).toBe(honest.expected.available);
-          expect(rec.debited).toBe(honest.expected.debited);
-          expect(rec.available).toBe(rec.debited + rec.unspent);
-          expect(rec.payable).toBe(rec.committedSales - rec.refunds);
+          for (let i = 0; i < o.months; i++) {
+            const rec = await reconcile(l, honest.month + i, honest.after);
+            const e = honest.expectedByMonth[i];
+            expect(rec.anomalies).toEqual([]);
+            expect(rec.balanced).toBe(true);
+            expect(rec.available).toBe(e.available);
+            expect(rec.debited).toBe(e.debited);
+            expect(rec.available).toBe(rec.debited + rec.unspent);
+            expect(rec.payable).toBe(rec.committedSales - rec.refunds);
+          }
           // Tampered record and missing record: refused, nothing imported.
           const r = o.tamper[0] % honest.exports.length;
           const file = honest.exports[r][o.tamper[1] % honest.exports[r].length];

@@ -23,7 +23,7 @@ import {
   parseVendors,
   vendorCsv,
 } from '../../host/src/ledger/outputs';
-import { dropRecord, generateMarket, Market, otherFund, tamperRecord } from './generate';
+import { dropRecord, generateMarket, Market, otherFund, rewriteLog, tamperRecord } from './generate';
 
 export type MakeStore = () => Promise<LedgerStore>;
 /** Two stores (two connections) on one fresh database. */
@@ -56,6 +56,7 @@ const FAULTY = Object.assign({}, HONEST, {
   rollbacks: 1,
   pendingNoCommit: 1,
   revokeFirstReader: true,
+  alerts: 1,
 });
 
 export function ledgerSuite(make: MakeStore, makeTwin: MakeTwin): void {
@@ -74,6 +75,23 @@ export function ledgerSuite(make: MakeStore, makeTwin: MakeTwin): void {
     expect(rec.available).toBe(rec.debited + rec.unspent);
     expect(rec.committedSales).toBe(m.expected.committedSales);
     for (const v of rec.vendors) expect(v.payable).toBe(m.expected.vendorNet.get(v.vendorId));
+    await l.close();
+  });
+
+  it('reconciles consecutive months: states link across the month change, carry-over exact', async () => {
+    const m = generateMarket(Object.assign({}, HONEST, { seed: 21, months: 3, days: 5, cards: 30 }));
+    const l = await fresh(make, m);
+    await importAll(l, m);
+    expect(m.expectedByMonth.length).toBe(3);
+    for (let i = 0; i < 3; i++) {
+      const rec = await reconcile(l, m.month + i, m.after);
+      const e = m.expectedByMonth[i];
+      expect(rec.anomalies).toEqual([]);
+      expect(rec.balanced).toBe(true);
+      expect(rec.available).toBe(e.available);
+      expect(rec.debited).toBe(e.debited);
+      for (const v of rec.vendors) expect(v.payable).toBe(e.vendorNet.get(v.vendorId));
+    }
     await l.close();
   });
 
@@ -200,7 +218,16 @@ export function ledgerSuite(make: MakeStore, makeTwin: MakeTwin): void {
     await importAll(l, m);
     const rec = await reconcile(l, m.month, m.after);
     const kinds = rec.anomalies.map((a) => a.kind).sort();
-    expect(kinds).toEqual(['COPIE_DE_CARTE', 'EN_ATTENTE_SANS_SUITE', 'LECTEUR_REVOQUE', 'RETOUR_ARRIERE']);
+    expect(kinds).toEqual([
+      'ALERTE_LECTEUR',
+      'COPIE_DE_CARTE',
+      'EN_ATTENTE_SANS_SUITE',
+      'LECTEUR_REVOQUE',
+      'RETOUR_ARRIERE',
+    ]);
+    const alert = rec.anomalies.find((a) => a.kind === 'ALERTE_LECTEUR');
+    expect(alert?.message).toMatch(/retour en arrière/);
+    expect((alert?.evidence as { evidence: string[] }).evidence.length).toBeGreaterThan(0);
     const clone = rec.anomalies.find((a) => a.kind === 'COPIE_DE_CARTE');
     const ev = clone?.evidence as { states: { reader: number }[] };
     expect(ev.states.length).toBe(2);
@@ -217,6 +244,28 @@ export function ledgerSuite(make: MakeStore, makeTwin: MakeTwin): void {
         (m.expected.vendorNet.get(v.vendorId) ?? 0) - (m.expected.vendorHeld.get(v.vendorId) ?? 0),
       );
     }
+    await l.close();
+  });
+
+  it('catches a reader that signed two histories (rewritten log): kept as evidence, nothing imported', async () => {
+    const m = generateMarket(HONEST);
+    const l = await fresh(make, m);
+    await importAll(l, m);
+    const before = await count(l, 'records');
+    const forged = rewriteLog(m, 2);
+    const r = await l.importLog(forged);
+    expect(r.ok && r.status).toBe('conflit');
+    expect(await count(l, 'records')).toBe(before);
+    const rec = await reconcile(l, m.month, m.after);
+    const a = rec.anomalies.filter((x) => x.kind === 'JOURNAL_REECRIT');
+    expect(a.length).toBe(1);
+    expect(a[0].readerId).toBe(m.readerIds[2]);
+    const ev = a[0].evidence as { stored_head: string; new_head: string };
+    expect(ev.stored_head).not.toBe(ev.new_head);
+    // Confirming it puts the reader on the next blocklist.
+    expect((await confirmAnomaly(l, m.month, a[0].id, m.after)).ok).toBe(true);
+    const b = await nextBlocklist(l, m.operatorSeed, m.after);
+    expect(b.ok && b.blocklist.readerIds).toEqual([m.readerIds[2]]);
     await l.close();
   });
 

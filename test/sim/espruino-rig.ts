@@ -91,8 +91,12 @@ export interface RigOptions {
   files?: { [name: string]: Uint8Array };
   /** Storage capacity. The Pico has 48 KB; the bundle alone is larger today (see the build report). */
   storageBytes?: number;
+  /** Reuse this Storage (a reboot after a power cut); the bundle files are uploaded again. */
+  flash?: VirtualFlash;
   nfc?: boolean;
   printer?: boolean;
+  /** false: nothing answers at the SSD1306's address. */
+  display?: boolean;
   blob?: boolean;
   /** Key held at power-up ('*' keeps the console). */
   heldAtBoot?: string | null;
@@ -111,11 +115,16 @@ export class BundleRig {
 
   constructor(carnetJs: string, bootcde: string, o: RigOptions) {
     const files = o.files === undefined ? {} : o.files;
-    this.flash = new VirtualFlash(o.storageBytes === undefined ? 512 * 1024 : o.storageBytes);
-    for (const n of Object.keys(files)) storageUpload(this.flash, n, files[n]);
-    storageUpload(this.flash, 'carnet.js', new Uint8Array(Buffer.from(carnetJs, 'latin1')));
-    storageUpload(this.flash, '.bootcde', new Uint8Array(Buffer.from(bootcde, 'latin1')));
-    if (o.blob !== false) storageUpload(this.flash, ED25519_BLOB_NAME, nativeBlob());
+    this.flash =
+      o.flash !== undefined
+        ? o.flash
+        : new VirtualFlash(o.storageBytes === undefined ? 512 * 1024 : o.storageBytes);
+    if (o.flash === undefined) {
+      for (const n of Object.keys(files)) storageUpload(this.flash, n, files[n]);
+      storageUpload(this.flash, 'carnet.js', new Uint8Array(Buffer.from(carnetJs, 'latin1')));
+      storageUpload(this.flash, '.bootcde', new Uint8Array(Buffer.from(bootcde, 'latin1')));
+      if (o.blob !== false) storageUpload(this.flash, ED25519_BLOB_NAME, nativeBlob());
+    }
     this.pn532 = new VirtualPn532(null, o.nfc === false ? 'absent' : 'ok');
     const pn = this.pn532;
     this.held = o.heldAtBoot === undefined ? null : o.heldAtBoot;
@@ -130,7 +139,7 @@ export class BundleRig {
       nativeEd25519: openNodeEd25519(() => {}),
       i2c: {
         [PICO.nfc.bus]: { [PICO.nfc.address]: { write: (b) => pn.write(b), read: (n) => pn.read(n) } },
-        [PICO.display.bus]: { [PICO.display.address]: this.oled },
+        [PICO.display.bus]: o.display === false ? {} : { [PICO.display.address]: this.oled },
       },
       readPin: (name) => {
         if (name === PICO.nfc.irq) return pn.irq() ? 0 : 1; // PN532 IRQ is active low

@@ -79,6 +79,15 @@ describe('boot of the bundle on virtual hardware', () => {
     expect(rig.vm.watchdog.kicks).toBeGreaterThanOrEqual(kicks + 90);
   });
 
+  it('with no display on I2C: boots anyway, the self-test goes to the console', () => {
+    const rig = new BundleRig(carnetJs, bootcde, { display: false, printer: false });
+    rig.powerUp(1000);
+    expect(rig.vm.errors).toEqual([]);
+    expect(rig.oled.screens.length).toBe(0);
+    expect(rig.vm.console.join('\n')).toContain('Imprimante absente');
+    expect(rig.vm.consoleDevice).toBe(null);
+  });
+
   it('without ed25519.bin: reports NATIVE_BLOB_MISSING and keeps running', () => {
     const rig = new BundleRig(carnetJs, bootcde, { blob: false });
     rig.powerUp(1000);

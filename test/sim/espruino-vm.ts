@@ -123,6 +123,17 @@ export function bytesOf(data: unknown): Uint8Array {
   throw new Error('espruino-vm: cannot take bytes of ' + String(data));
 }
 
+/** Text of something thrown in the vm: Error message, or the `code`/`message` of a plain error object. */
+export function describeThrown(e: unknown): string {
+  if (e !== null && typeof e === 'object') {
+    const o = e as { code?: unknown; message?: unknown };
+    if (o.code !== undefined)
+      return String(o.code) + (o.message !== undefined ? ': ' + String(o.message) : '');
+    if (o.message !== undefined) return String(o.message);
+  }
+  return String(e);
+}
+
 /** An I2C device at one address: what I2C1.writeTo/readFrom reach. */
 export interface VmI2cDevice {
   write(bytes: Uint8Array): void;
@@ -281,10 +292,7 @@ export class EspruinoVm {
       try {
         next.f();
       } catch (e) {
-        const msg =
-          e !== null && typeof e === 'object' && 'message' in e
-            ? String((e as { message: unknown }).message)
-            : String(e);
+        const msg = describeThrown(e);
         this.errors.push(msg);
         this.console.push('Uncaught ' + msg);
       }

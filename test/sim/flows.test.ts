@@ -20,7 +20,9 @@ import { verifyCheckpoint } from '../../protocol/src/verify';
 import { hostCrypto, sha256Host } from '../../protocol/src/node/ed25519';
 import { voucherHousehold } from '../../protocol/scripts/vector-fixtures';
 import { NTAG215_LAYOUT, PAGE_BYTES } from '../../protocol/src/card';
-import { stateId } from '../../protocol/src/structures/state';
+import { encodeState, stateId, voucherId } from '../../protocol/src/structures/state';
+import { sealEnvelope } from '../../protocol/src/structures/envelope';
+import { reader2 } from '../../protocol/scripts/vector-fixtures';
 import {
   READER_ID,
   SIM_T,
@@ -32,6 +34,7 @@ import {
   memberCard,
   operator,
   provisionedReader,
+  signedVoucher,
   voucherFlat,
 } from './fund';
 import { cardState, kinds, rebootOn, stateOfBody } from './helpers';
@@ -347,5 +350,48 @@ describe('voucher renewal and rollback order', () => {
     expect(cardState(renewed, pub)!.cardSeq).toBe(1);
     expect(sell(sim, memberCard(), 500)[0]).toBe('Carte plus ancienne');
     expect(kinds(sim, LOG_ALERT)[0].data[0]).toBe(ALERT_ROLLBACK);
+  });
+});
+
+describe('states written by other readers', () => {
+  it('a state by reader 102 (from the directory) is current; once 102 is revoked its states are ignored', () => {
+    const p = provisionedReader('other-reader');
+    const card = memberCard();
+    // Reader 102 debited 20,00 € (state in slot A, signed with its fixture key).
+    const body = encodeState({
+      pseudonym: voucherFlat.pseudonym,
+      voucherSerial: 1,
+      month: voucherFlat.startMonth,
+      cardSeq: 1,
+      carried: 0,
+      spent: 2000,
+      lastAmount: 2000,
+      readerId: 102,
+      logSeq: 7,
+      time: SIM_T - 3600,
+      prev: voucherId(signedVoucher(voucherFlat), sha256Host),
+    });
+    card.pages.set(sealEnvelope(body, reader2), NTAG215_LAYOUT.slotA.firstPage * PAGE_BYTES);
+    const c2 = card.clone();
+    // Another reader of the fund debits on top of it: 20,00 + 10,00.
+    const other = fresh('other-reader-2');
+    expect(sell(other, card, 1000)[0]).toBe('Paiement accepté');
+    expect(cardState(card, pub)!.spent).toBe(3000);
+    expect(cardState(card, pub)!.cardSeq).toBe(2);
+    // On reader p: 45,00 € left while 102 is trusted.
+    p.sim.keys('A');
+    p.sim.tap(c2);
+    expect(p.sim.screen()).toEqual(['Solde du mois', '45,00 €']);
+    p.sim.removeCard();
+    p.sim.advance(5000);
+    // Blocklist v5 revokes reader 102: its state no longer counts, the card shows no state.
+    const bl = { ...makeBlocklist(5, []), readerIds: [55, 99, 102] };
+    expect(
+      p.host.command(cmd(CMD_PUT_BLOCKLIST, [signBlocklist(bl, operator), null], operator), operator, null)
+        .status,
+    ).toBe(0);
+    p.sim.keys('A');
+    p.sim.tap(c2);
+    expect(p.sim.screen()).toEqual(['Solde du mois', '65,00 €']);
   });
 });

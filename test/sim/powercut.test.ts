@@ -3,6 +3,7 @@
 // COMMIT (the re-tap finishes it) or none (it never reached the card), never two debits.
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
+  LOG_REFUND_COMMIT,
   LOG_SALE_COMMIT,
   LOG_SALE_PENDING,
   chainGenesis,
@@ -120,5 +121,42 @@ describe('power cut at every flash byte of a sale', () => {
     expect(outcomes['already committed']).toBe(1);
     expect(outcomes['finished by re-tap']).toBeGreaterThan(0);
     expect(outcomes['never started']).toBeGreaterThan(0);
+  });
+});
+
+describe('power cut at every flash byte of a refund (cancel last sale)', () => {
+  it('the refund ends committed once or not at all; the sale stays committed', () => {
+    const probe = rebootOn(base.clone(), 'refund-probe');
+    const b0 = probe.flash.bytesWritten;
+    probe.keys('C');
+    probe.tap(baseCard.clone());
+    expect(probe.screen()[0]).toBe('Vente annulée');
+    const total = probe.flash.bytesWritten - b0;
+    console.log('refund under test: ' + total + ' bytes: ' + total + ' cut points');
+    for (let n = 0; n <= total; n++) {
+      const flash = base.clone();
+      const card = baseCard.clone();
+      const sim = rebootOn(flash, 'rcut-' + n);
+      flash.cutAfter = n;
+      try {
+        sim.keys('C');
+        sim.tap(card);
+      } catch (e) {
+        if (!isPowerCut(e)) throw e;
+      }
+      flash.cutAfter = -1;
+      const after = rebootOn(flash, 'rafter-' + n, SIM_T + 120);
+      expect(chainOk(after)).toBe(true);
+      expect(kinds(after, LOG_SALE_COMMIT).length).toBe(1);
+      if (after.reader.core.run.pending !== null) {
+        after.tap(card);
+        expect(after.screen()[0]).toBe('Vente annulée');
+      }
+      const refunds = kinds(after, LOG_REFUND_COMMIT).length;
+      expect(refunds).toBeLessThanOrEqual(1);
+      const st = cardState(card, pub)!;
+      expect(st.spent).toBe(500 - 500 * refunds);
+      expect(st.cardSeq).toBe(1 + refunds);
+    }
   });
 });

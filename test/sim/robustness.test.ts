@@ -79,7 +79,16 @@ describe('damaged cards', () => {
     sim.keys('450#1');
     sim.tap(card);
     expect(sim.screen()[0]).toBe('Paiement accepté');
-    expect(cardState(card, pub)!.spent).toBe(450);
+    const st = cardState(card, pub)!;
+    expect(st.spent).toBe(450);
+    // Receipts ring entry card_seq mod 24 (SPEC §12.3): reader, log seq, time, covered, category.
+    const at = (NTAG216_LAYOUT.receipts!.firstPage + (st.cardSeq % 24) * 4) * 4;
+    const e = Buffer.from(card.pages.subarray(at, at + 16));
+    expect(e.readUInt32BE(0)).toBe(101);
+    expect(e.readUInt32BE(4)).toBe(st.logSeq);
+    expect(e.readUInt32BE(8)).toBe(st.time);
+    expect(e.readUIntBE(12, 3)).toBe(450);
+    expect(e[15]).toBe(1);
   });
 });
 

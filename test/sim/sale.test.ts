@@ -1,3 +1,4 @@
+// Smoke test of the simulator: a reader provisioned through its serial service sells once.
 import { describe, expect, it } from 'vitest';
 import { memberCard, provisionedReader } from './fund';
 
@@ -12,7 +13,8 @@ describe('simulated sale', () => {
     sim.keys('1');
     expect(sim.screen()[0]).toBe('Présentez la carte');
     sim.tap(card);
-    console.log(sim.screen(), sim.reader.lastReceipt());
-    expect(sim.screen()[0]).toBe('Paiement accepté');
+    expect(sim.screen()).toEqual(['Paiement accepté', '12,50 €', 'solde 52,50 €']);
+    expect(sim.reader.lastReceipt()![0]).toBe('Ferme des Prés');
+    expect(sim.lastPrintedText()).toContain('Reste à payer             0,00 €');
   });
 });

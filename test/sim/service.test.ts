@@ -52,7 +52,7 @@ import {
   root,
 } from './fund';
 import { HostDriver, ReaderSim } from './reader-sim';
-import { VirtualFlash } from './virtual-flash';
+import { VirtualFlash, isPowerCut } from './virtual-flash';
 import { kinds, rebootOn } from './helpers';
 
 const SEED = 0x4ca7;
@@ -190,6 +190,48 @@ describe('signed commands (SPEC §10)', () => {
     expect(info.type === 0x81 && info.state).toBe(1);
   });
 
+  it('a power cut at every byte of KEYGEN: the reader reboots blank or keyed with its log started', () => {
+    const { sim, host } = blankReader('keygen-cut');
+    host.hello(SIM_T);
+    const snapshot = sim.flash.clone();
+    const probe = blankReader('keygen-probe');
+    probe.host.hello(SIM_T);
+    const b0 = probe.sim.flash.bytesWritten;
+    expect(probe.host.command(cmd(CMD_KEYGEN, [root.publicKey], root), root, null).status).toBe(0);
+    const total = probe.sim.flash.bytesWritten - b0;
+    let blank = 0;
+    let keyed = 0;
+    for (let n = 0; n < total; n++) {
+      const flash = snapshot.clone();
+      const s = new ReaderSim(flash, SIM_T, 'kg-' + n, 0, 0);
+      s.reader.boot();
+      const h = new HostDriver(s, 10);
+      h.hello(SIM_T);
+      flash.cutAfter = n;
+      try {
+        h.command(cmd(CMD_KEYGEN, [root.publicKey], root), root, null);
+      } catch (e) {
+        if (!isPowerCut(e)) throw e;
+      }
+      flash.cutAfter = -1;
+      const again = rebootOn(flash, 'kg2-' + n);
+      const core = again.reader.core;
+      if (core.id === null) {
+        blank++;
+        const h2 = new HostDriver(again, 20);
+        h2.hello(SIM_T);
+        expect(h2.command(cmd(CMD_KEYGEN, [root.publicKey], root), root, null).status).toBe(0);
+      } else {
+        keyed++;
+        expect(core.log.started).toBe(true);
+        expect(kinds(again, LOG_CONFIG)[0].data[0]).toBe(1); // CHANGE_KEYGEN first
+      }
+    }
+    expect(blank).toBeGreaterThan(0);
+    expect(keyed).toBeGreaterThan(0);
+    expect(sim.reader.core.id).toBeNull();
+  });
+
   it('replayed command (nonce already used) → BAD_NONCE; no challenge → BAD_NONCE', () => {
     const { host } = fromProvisioned('replay');
     const nonce = host.nonce();
@@ -233,6 +275,17 @@ describe('signed commands (SPEC §10)', () => {
     expect(sim.reader.core.directory?.version).toBe(9);
     // A wrong digest is refused.
     expect(host.command(cmd(CMD_PUT_DIRECTORY, [null, new Uint8Array(32)], root), root, null).status).toBe(1);
+  });
+
+  it('SET_TIME: an operator may move the clock by 7 days at most, the root by more', () => {
+    const { sim, host } = fromProvisioned('clock');
+    const now = sim.clock.now;
+    expect(host.command(cmd(CMD_SET_TIME, [now + 7 * 86400 + 1], operator), operator, null).status).toBe(9);
+    expect(host.command(cmd(CMD_SET_TIME, [now - 7 * 86400 - 1], operator), operator, null).status).toBe(9);
+    expect(sim.clock.now).toBe(now);
+    expect(host.command(cmd(CMD_SET_TIME, [now + 7 * 86400], operator), operator, null).status).toBe(0);
+    expect(host.command(cmd(CMD_SET_TIME, [now + 30 * 86400], root), root, null).status).toBe(0);
+    expect(sim.clock.now).toBe(now + 30 * 86400);
   });
 
   it('MAINTENANCE sets the flag the shell reads to give the REPL back', () => {

@@ -8,6 +8,7 @@ import {
   LOG_VOID,
   VOID_CANCELLED,
   VOID_CARD_GONE,
+  VOID_POWER_LOSS,
 } from '../../protocol/src/structures/log';
 import { pagesToWrite } from '../../protocol/src/card';
 import { SIM_T, memberCard, provisionedReader, voucherFlat } from './fund';
@@ -145,6 +146,20 @@ describe('tearing after every page write of a debit', () => {
     const v = kinds(sim, LOG_VOID);
     expect(v.length).toBe(1);
     expect(v[0].data[1]).toBe(VOID_CANCELLED);
+  });
+
+  it('a pending sale found at boot and given up with the cancel key is voided as power loss', () => {
+    const { sim, card } = startSale('reboot-void');
+    card.arm(2, TEAR_OLD);
+    sim.keys('1000#1');
+    sim.tap(card);
+    const again = rebootOn(sim.flash.clone(), 'reboot-void-2');
+    expect(again.screen()[0]).toBe('Reposez la carte');
+    again.keys('*');
+    const v = kinds(again, LOG_VOID);
+    expect(v.length).toBe(1);
+    expect(v[0].data[1]).toBe(VOID_POWER_LOSS);
+    expect(again.reader.core.run.pending).toBeNull();
   });
 
   it('a pending sale survives a reboot and is finished by the re-tap', () => {

@@ -13,6 +13,8 @@ import {
   CardRegion,
   FIRST_USER_PAGE,
   PAGE_BYTES,
+  RECEIPT_ENTRY_BYTES,
+  RECEIPT_RING_ENTRIES,
   decodeCardHeader,
   layoutForChip,
   pagesToWrite,
@@ -40,6 +42,7 @@ import {
   ALERT_FUTURE_STATE,
   ALERT_ROLLBACK,
   ALERT_UID_MISMATCH,
+  CHANGE_KEYGEN,
   LOG_ALERT,
   LOG_BALANCE,
   LOG_BOOT,
@@ -76,7 +79,7 @@ import {
 } from '../../../protocol/src/verify';
 import { MAX_LOG_RECORD_BYTES } from '../../../protocol/src/limits';
 import { localDay, monthOfTime } from '../../../protocol/src/time';
-import { loadBlob, saveBlob } from './blob';
+import { loadBlob, putU32, saveBlob } from './blob';
 import { FlashLog } from './flashlog';
 import {
   RunState,
@@ -438,9 +441,12 @@ export class ReaderCore {
     return null;
   }
 
+  /** Key of the reader that wrote a card state: ours, or the directory's; none for a revoked reader (its
+   * states are ignored: a stolen reader could otherwise write balance back onto cards, SPEC §4, §8). */
   readerKey(readerId: number): Uint8Array | null {
     if (this.id !== null && readerId === this.id.readerId) return this.id.publicKey;
     if (this.directory === null) return null;
+    if (this.blocklist !== null && this.blocklist.readerIds.indexOf(readerId) >= 0) return null;
     const e = findDirectoryEntry(this.directory, readerId);
     return e === null ? null : e.publicKey;
   }
@@ -505,6 +511,12 @@ export class ReaderCore {
 
   /** Called at boot: BOOT record (when provisioned). A pending sale stays pending: the UI asks for the card. */
   boot(resetCause: number): void {
+    if (this.id !== null && (!this.log.started || this.log.nextSeq === 1)) {
+      // Power lost during KEYGEN, after the key pair was saved and before its CONFIG record: start the
+      // log if needed and write the KEYGEN record the command would have written.
+      if (this.log.started || this.startLog())
+        this.logChange(CHANGE_KEYGEN, 0, this.sha256(this.id.publicKey));
+    }
     if (this.log.started) {
       this.logRecord(LOG_BOOT, [this.firmwareVersion.substring(0, 24), resetCause & 255]);
     }
@@ -554,15 +566,14 @@ export class ReaderCore {
     if (isCardFailure(mem)) return outcome('none', '', [], null);
     const h = decodeCardHeader(regionOf(mem as Uint8Array, layout.header));
     if (!h.ok) return refuse(h.code, [T.unknownCard, 'vierge ou incomplète']);
+    if (h.value.chip !== layout.chip) return refuse('CARD_CHIP', [T.unknownCard, 'en-tête incohérent']);
     const now = this.now();
     const month = monthOfTime(now, this.utcOffset());
     const vreg = regionOf(mem as Uint8Array, layout.voucher);
     // The issuer key named by the voucher; an unknown or revoked issuer is "invalid signature".
-    const kidEnd = vreg.length;
-    let issuer: Uint8Array | null = null;
     const peek = verifyVoucherPeek(vreg);
     if (peek === null) return refuse('CARD_NO_VOUCHER', [T.unknownCard, 'pas de bon lisible']);
-    if (kidEnd > 0) issuer = this.issuerKey(peek.issuerKeyId, now);
+    let issuer = this.issuerKey(peek.issuerKeyId, now);
     if (this.blocklist !== null && sortedBytesContains(this.blocklist.issuerKeyIds, peek.issuerKeyId))
       issuer = null;
     if (issuer === null) return refuse('UNKNOWN_ISSUER', [T.badSignature, 'émetteur inconnu']);
@@ -795,10 +806,33 @@ export class ReaderCore {
     if (!refund && this.run.lastSale !== null) this.run.lastSale.balanceAfter = bal;
     if (this.run.appliedSeq - this.runSavedSeq >= RUN_SAVE_RECORDS) this.saveRun();
     this.dev.buzzer.beep(120, 2000);
+    if (st.ok) this.writeReceiptEntry(c.layout, st.value, p.category, refund ? 0 : p.covered);
     const receipt = this.receipt(refund, p.category, p.amount, p.covered, bal, p.seq, this.now(), false);
     if (refund)
       return outcome('done', 'REFUNDED', [T.refunded, money(p.covered), 'solde ' + money(bal)], receipt);
     return outcome('done', 'ACCEPTED', [T.accepted, money(p.covered), 'solde ' + money(bal)], receipt);
+  }
+
+  /**
+   * NTAG216 receipts ring (SPEC §12.3): entry card_seq mod 24, written after the COMMIT. It is unsigned
+   * evidence for the member, never trusted; a failure here (card already gone) changes nothing.
+   */
+  private writeReceiptEntry(layout: CardLayout, s: SpendState, category: number, covered: number): void {
+    const ring = layout.receipts;
+    if (ring === null) return;
+    const e = new Uint8Array(RECEIPT_ENTRY_BYTES);
+    putU32(e, 0, s.readerId);
+    putU32(e, 4, s.logSeq);
+    putU32(e, 8, s.time);
+    const c = covered > 16777215 ? 16777215 : covered;
+    e[12] = (c >> 16) & 255;
+    e[13] = (c >> 8) & 255;
+    e[14] = c & 255;
+    e[15] = category & 255;
+    const first = ring.firstPage + ((s.cardSeq % RECEIPT_RING_ENTRIES) * RECEIPT_ENTRY_BYTES) / PAGE_BYTES;
+    for (let i = 0; i < RECEIPT_ENTRY_BYTES / PAGE_BYTES; i++) {
+      if (this.dev.card.write(first + i, new Uint8Array(e.subarray(i * 4, i * 4 + 4))) !== null) return;
+    }
   }
 
   /** The re-tap of a pending operation: finish THE SAME signed state, or commit if it is already there. */

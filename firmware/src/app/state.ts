@@ -25,8 +25,9 @@ import { localDay } from '../../../protocol/src/time';
 /** Last-seen table size: the last 32 cards that paid here keep their newest state (rollback check, SPEC
  * §13). Each entry holds a state body (~100 B): 32 entries ≈ 3.5 KB of flash and RAM on a Pico. */
 export const SEEN_MAX = 32;
-/** Per-card day totals kept: more distinct cards than this in one day at one stall evicts the smallest. */
-export const DAY_CARDS_MAX = 200;
+/** Per-card day totals kept: 64 cards (~4 JsVars each, ~260 of a Pico's 5,100). A 65th distinct card in one
+ * day at one stall evicts the smallest total, the entry whose loss lets the least money past the cap. */
+export const DAY_CARDS_MAX = 64;
 
 export interface SeenEntry {
   pseudonym: Uint8Array;

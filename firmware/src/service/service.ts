@@ -52,6 +52,7 @@ import {
   STATUS_BAD_FORMAT,
   STATUS_BAD_NONCE,
   STATUS_BAD_SIGNATURE,
+  STATUS_CLOCK_REFUSED,
   STATUS_EXPIRED,
   STATUS_INTERNAL,
   STATUS_LOG_RANGE,
@@ -111,6 +112,11 @@ import { sameBytes } from '../app/state';
 
 /** Flash file holding a staged object (STAGE, SPEC.md §11.4): kept in flash, not in a Pico's RAM. */
 export const STAGE_FILE = 'sg';
+/** Largest clock change an operator key may make: 7 days (a reader left unplugged for a week on a dead
+ * RTC battery drifts far less; larger jumps need the root key). */
+export const MAX_CLOCK_STEP_S = 7 * 86400;
+/** Before 2020-09-13 (1.6e9 s) the clock is taken as never set (an RTC that lost power starts at 0). */
+export const CLOCK_SET_AFTER = 1600000000;
 /** Record size used to state the log capacity in INFO: a typical sale PENDING + COMMIT averages ~70 B. */
 export const INFO_RECORD_BYTES = 70;
 
@@ -413,6 +419,7 @@ export class SerialService {
         })
       )
         return result(STATUS_STORAGE_FULL, null, null);
+      // A power cut between these two steps is completed at boot (ReaderCore.boot).
       if (!core.startLog()) return result(STATUS_STORAGE_FULL, 'log', null);
       core.logChange(CHANGE_KEYGEN, 0, core.sha256(pub));
       return result(STATUS_OK, null, pub);
@@ -450,7 +457,7 @@ export class SerialService {
       if (v.code === 'WRONG_FUND') return result(STATUS_WRONG_FUND, null, null);
       return result(STATUS_BAD_SIGNATURE, v.code, null);
     }
-    return this.execute(c, attachedKey);
+    return this.execute(c, attachedKey, signer === id.rootKey);
   }
 
   private operatorValid(key: Uint8Array, now: number): boolean {
@@ -475,13 +482,19 @@ export class SerialService {
     return new Uint8Array(this.core.sha256(bytes).subarray(0, 16));
   }
 
-  private execute(c: Command, attachedKey: Uint8Array | null): CommandResult {
+  private execute(c: Command, attachedKey: Uint8Array | null, byRoot: boolean): CommandResult {
     const core = this.core;
     const id = core.id as NonNullable<typeof core.id>;
     const now = core.now();
     if (c.kind === CMD_SET_TIME) {
       const old = core.now();
-      core.dev.clock.set(c.args[0] as number);
+      const t = c.args[0] as number;
+      // An operator may correct the clock, not move it by weeks (that would reopen an offline window or
+      // revive an expired certificate); the root may, and so may anyone while the clock is unset.
+      const set = old >= CLOCK_SET_AFTER;
+      if (set && !byRoot && (t > old + MAX_CLOCK_STEP_S || t < old - MAX_CLOCK_STEP_S))
+        return result(STATUS_CLOCK_REFUSED, null, null);
+      core.dev.clock.set(t);
       core.logChange(CHANGE_TIME, old, null);
       return result(STATUS_OK, null, null);
     }

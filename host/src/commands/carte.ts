@@ -38,7 +38,7 @@ import {
 } from '../desk/desk';
 import { FundProfile, loadFundProfile } from '../desk/fund';
 import { FileJournal } from '../desk/journal';
-import { EMPTY_LEDGER, JsonLedgerView } from '../desk/ledger-view';
+import { EMPTY_LEDGER, JsonLedgerView, LedgerDbView, LedgerQuery, LedgerView } from '../desk/ledger-view';
 import { loadPending, savePending, signPending } from '../desk/pending-blocklist';
 import { MemberRegistry } from '../desk/registry';
 import {
@@ -243,6 +243,29 @@ function dateOf(tm: number): string {
   return new Date(tm * 1000).toISOString().slice(0, 16).replace('T', ' ');
 }
 
+const MONTHS_FR = [
+  'janvier',
+  'février',
+  'mars',
+  'avril',
+  'mai',
+  'juin',
+  'juillet',
+  'août',
+  'septembre',
+  'octobre',
+  'novembre',
+  'décembre',
+];
+
+/** "2026-11" → "novembre 2026" in sentences people read (JSON keeps the label). */
+function frMonths(line: string): string {
+  return line.replace(/\b(\d{4})-(\d{2})\b(?![-\d])/g, (m, y: string, mo: string) => {
+    const i = Number(mo) - 1;
+    return i >= 0 && i < 12 ? MONTHS_FR[i] + ' ' + y : m;
+  });
+}
+
 /** The card report in plain French, for the person at the desk. */
 export function reportLines(r: CardReport): string[] {
   const lines = ['Carte ' + r.chip + ' ' + r.uid + ' : ' + r.message + '.'];
@@ -304,7 +327,17 @@ export function reportLines(r: CardReport): string[] {
   }
   if (r.writeProtected) lines.push('Carte protégée en écriture (mot de passe du fonds).');
   for (const n of r.notes) lines.push('Remarque : ' + n + '.');
-  return lines;
+  return lines.map(frMonths);
+}
+
+/** `--grand-livre`: a JSON export (*.json), or the ledger database that host/src/ledger opens. */
+async function ledgerFor(path: string | null): Promise<LedgerView> {
+  if (path === null) return EMPTY_LEDGER;
+  if (path.endsWith('.json')) return JsonLedgerView.load(path);
+  if (!existsSync(path) && !path.includes('://'))
+    throw new DeskError('LEDGER_UNREADABLE', 'grand livre introuvable : ' + path);
+  const mod = (await import('../ledger/ledger')) as { Ledger: { open(where: string): Promise<LedgerQuery> } };
+  return new LedgerDbView(await mod.Ledger.open(path));
 }
 
 function ok(lines: string[], json: unknown): CommandOutput {
@@ -503,7 +536,7 @@ export function registerCarte(): void {
       if (pseudo === null)
         throw new DeskError('REPLACE_WHO', 'qui ? donnez --nom ou --pseudonyme de la carte perdue');
       const ledgerPath = str(v, 'grand-livre');
-      const ledger = ledgerPath !== null ? JsonLedgerView.load(ledgerPath) : EMPTY_LEDGER;
+      const ledger = await ledgerFor(ledgerPath);
       const dir = folder(v);
       const pendingPath = join(dir, PENDING_FILE);
       const pending = loadPending(pendingPath, s.ctx.profile.fundId);

@@ -969,7 +969,7 @@ export async function replaceCard(
   const oldEnd = old.startMonth + old.validityMonths;
   const validity = oldEnd > start ? oldEnd - start : ctx.profile.validityMonths;
   const rule = ruleFor(ctx.profile, old);
-  const last = ledger.lastStateOf(oldPseudonym);
+  const last = await ledger.lastStateOf(oldPseudonym);
   const oldVoucher: Voucher = {
     fundId: ctx.profile.fundId,
     pseudonym: fromHex(oldPseudonym),

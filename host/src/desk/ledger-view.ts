@@ -1,9 +1,9 @@
 // What the desk asks the ledger: the last known spend state of a pseudonym (to compute a lost card's
-// remaining balance and its quarantine). host/src/ledger (issue 8, another helper) does not exist yet,
-// so this is a small interface with a JSON implementation over an export file:
+// remaining balance). Two implementations: LedgerDbView over the treasurer's ledger database
+// (host/src/ledger, being written by another helper: only its `query()` and the `ops` table are used),
+// and JsonLedgerView over a JSON export, for desks that only receive a file:
 //   { "states": [ { "pseudonym": "<16 hex>", "month": 682, "cardSeq": 3, "carried": 0, "spent": 1250,
 //                   "time": 1793500000, "voucherSerial": 1 } ] }
-// When the ledger lands, it implements LedgerView and the desk needs no change.
 
 import { readFileSync } from 'node:fs';
 import { DeskError } from './card-io';
@@ -19,7 +19,7 @@ export interface LedgerStateView {
 
 export interface LedgerView {
   /** The state with the highest card_seq the ledger holds for this pseudonym, or null. */
-  lastStateOf(pseudonymHex: string): LedgerStateView | null;
+  lastStateOf(pseudonymHex: string): Promise<LedgerStateView | null>;
 }
 
 export class JsonLedgerView implements LedgerView {
@@ -37,14 +37,45 @@ export class JsonLedgerView implements LedgerView {
     }
   }
 
-  lastStateOf(pseudonymHex: string): LedgerStateView | null {
+  lastStateOf(pseudonymHex: string): Promise<LedgerStateView | null> {
     let best: LedgerStateView | null = null;
     for (const s of this.states) {
       if (s.pseudonym === pseudonymHex && (best === null || s.cardSeq > best.cardSeq)) best = s;
     }
-    return best;
+    return Promise.resolve(best);
+  }
+}
+
+/** What LedgerDbView needs of host/src/ledger's Ledger (structural, so the desk does not depend on it). */
+export interface LedgerQuery {
+  query(sql: string, params: (number | string | Uint8Array | null)[]): Promise<Record<string, unknown>[]>;
+}
+
+/** Status of a voided operation in the ledger's `ops` table (host/src/ledger/ledger.ts OP_VOIDED). */
+const OP_VOIDED = 2;
+
+export class LedgerDbView implements LedgerView {
+  constructor(private readonly ledger: LedgerQuery) {}
+
+  async lastStateOf(pseudonymHex: string): Promise<LedgerStateView | null> {
+    // A voided sale never reached the card for good; every other operation carries a card state.
+    const rows = await this.ledger.query(
+      'SELECT month, card_seq, carried, spent, time, voucher_serial FROM ops WHERE pseudonym = ? AND status <> ? ' +
+        'ORDER BY card_seq DESC LIMIT 1',
+      [Buffer.from(pseudonymHex, 'hex'), OP_VOIDED],
+    );
+    if (rows.length === 0) return null;
+    const r = rows[0];
+    return {
+      month: Number(r.month),
+      cardSeq: Number(r.card_seq),
+      carried: Number(r.carried),
+      spent: Number(r.spent),
+      time: Number(r.time),
+      voucherSerial: Number(r.voucher_serial),
+    };
   }
 }
 
 /** No ledger available: nothing known beyond the card desk. */
-export const EMPTY_LEDGER: LedgerView = { lastStateOf: () => null };
+export const EMPTY_LEDGER: LedgerView = { lastStateOf: () => Promise.resolve(null) };

@@ -181,6 +181,7 @@ interface CheckedExport {
   /** pending seq → [status, closing record seq] from commit/void records of this file. */
   closes: [number, number, number][];
   alerts: ReaderAlert[];
+  utcOffsetMin: number;
 }
 
 /** An ALERT record (SPEC §9.1 kind 7): a refusal by a reader that is evidence of fraud. */
@@ -295,7 +296,10 @@ export class Ledger {
       );
       const bad = ok.indexOf(false);
       if (bad >= 0) {
-        return refuse('BON_INVALIDE', 'signature de bon invalide (pseudonyme ' + toHex(part[bad].pseudonym) + ')');
+        return refuse(
+          'BON_INVALIDE',
+          'signature de bon invalide (pseudonyme ' + toHex(part[bad].pseudonym) + ')',
+        );
       }
     }
     const blRows: SqlValue[][] = [];
@@ -477,7 +481,13 @@ export class Ledger {
       } else if (k === LOG_VOID) {
         closes.push([data[0] as number, OP_VOIDED, expected]);
       } else if (k === LOG_ALERT) {
-        alerts.push({ seq: expected, time: r.value.time, code: data[0] as number, pseudonym: data[1] as Uint8Array | null, evidence: data[2] as Uint8Array[] });
+        alerts.push({
+          seq: expected,
+          time: r.value.time,
+          code: data[0] as number,
+          pseudonym: data[1] as Uint8Array | null,
+          evidence: data[2] as Uint8Array[],
+        });
       }
     }
     let coveredTo = e.fromSeq - 1;
@@ -518,6 +528,7 @@ export class Ledger {
       ops: ops.filter((o) => o.seq <= coveredTo),
       closes: closes.filter((c) => c[2] <= coveredTo),
       alerts: alerts.filter((a) => a.seq <= coveredTo),
+      utcOffsetMin: fund.utcOffsetMin,
     };
   }
 
@@ -726,8 +737,7 @@ export class Ledger {
     }
     await tx.insertMany('ops', OP_COLS, c.ops.filter((o) => !have.has(o.seq)).map(opRow));
     // Readers' own fraud alerts are kept as anomalies of the month they happened in, with their evidence.
-    const fund = await this.fund();
-    const off = fund ? fund.utcOffsetMin : 0;
+    const off = c.utcOffsetMin;
     await tx.insertMany(
       'anomalies',
       ['id', 'kind', 'reader_id', 'seq', 'month', 'message', 'evidence', 'created_at'],
@@ -739,8 +749,18 @@ export class Ledger {
           rid,
           a.seq,
           monthOfTime(a.time, off),
-          'le lecteur n° ' + rid + ' a refusé une carte (relevé n° ' + a.seq + ') : ' + (ALERT_FR[a.code] ?? 'alerte ' + a.code),
-          JSON.stringify({ code: a.code, time: a.time, pseudonym: a.pseudonym ? toHex(a.pseudonym) : null, evidence: a.evidence.map(toHex) }),
+          'le lecteur n° ' +
+            rid +
+            ' a refusé une carte (relevé n° ' +
+            a.seq +
+            ') : ' +
+            (ALERT_FR[a.code] ?? 'alerte ' + a.code),
+          JSON.stringify({
+            code: a.code,
+            time: a.time,
+            pseudonym: a.pseudonym ? toHex(a.pseudonym) : null,
+            evidence: a.evidence.map(toHex),
+          }),
           now,
         ]),
     );

@@ -362,7 +362,12 @@ export async function markBatchPaid(
 
 /** What confirming an anomaly puts on the next blocklist: the card for card frauds, the reader otherwise. */
 function blockTarget(a: Anomaly): { pseudonym: Uint8Array | null; readerId: number | null } {
-  if (a.kind === 'COPIE_DE_CARTE' || a.kind === 'RETOUR_ARRIERE' || a.kind === 'BON_INCONNU' || a.kind === 'ALERTE_LECTEUR') {
+  if (
+    a.kind === 'COPIE_DE_CARTE' ||
+    a.kind === 'RETOUR_ARRIERE' ||
+    a.kind === 'BON_INCONNU' ||
+    a.kind === 'ALERTE_LECTEUR'
+  ) {
     return { pseudonym: a.pseudonym ? fromHex(a.pseudonym) : null, readerId: null };
   }
   if (

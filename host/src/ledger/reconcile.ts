@@ -20,7 +20,16 @@ import {
 } from '../../../protocol/src/structures/state';
 import { LOG_REFUND_PENDING, LOG_SALE_PENDING } from '../../../protocol/src/structures/log';
 import { localDay, monthLabel, monthStartTime } from '../../../protocol/src/time';
-import { ANOMALY_ALERT, ANOMALY_GAP, ANOMALY_REFUSED, ANOMALY_REWRITTEN, Ledger, OP_COMMITTED, OP_PENDING } from './ledger';
+import { MAX_VALIDITY_MONTHS } from '../../../protocol/src/limits';
+import {
+  ANOMALY_ALERT,
+  ANOMALY_GAP,
+  ANOMALY_REFUSED,
+  ANOMALY_REWRITTEN,
+  Ledger,
+  OP_COMMITTED,
+  OP_PENDING,
+} from './ledger';
 import { Row, SqlValue } from './store';
 
 export interface Anomaly {
@@ -528,7 +537,7 @@ export async function reconcile(
   let outside = new Map<string, OpRow>();
   await ledger.each(
     `SELECT ${cols} FROM ops o LEFT JOIN ops p ON p.state_id = o.prev AND p.month < o.month ` +
-      'WHERE o.month = ? ORDER BY o.pseudonym, o.card_seq, o.time, o.reader_id, o.seq',
+      'WHERE o.month = ? ORDER BY o.pseudonym, o.card_seq, o.reader_id, o.seq',
     [month],
     (r) => {
       const o = toOp(r);
@@ -601,15 +610,20 @@ export async function reconcile(
   }
 
   // Cards with rights this month that did not spend: what they could have spent is unspent. Only
-  // carry-over vouchers need their last state (SPEC §6.2); one indexed look-up per such card.
+  // carry-over vouchers need their last state (SPEC §6.2): looked up month by month backwards on the
+  // (month, pseudonym, card_seq) index, at most MAX_VALIDITY_MONTHS look-ups per such card.
   const lastStateSql =
-    OP_SELECT_D + 'WHERE pseudonym = ? AND status = ? AND month < ? ORDER BY card_seq DESC LIMIT 1';
+    OP_SELECT_D + 'WHERE month = ? AND pseudonym = ? AND status = ? ORDER BY card_seq DESC LIMIT 1';
   for (const [p, v] of latest) {
     if (seen.has(p)) continue;
     let carried = 0;
     if (v.carry.kind === CARRY_CAPPED) {
-      const rows = await ledger.query(lastStateSql, [Buffer.from(p, 'hex'), OP_COMMITTED, month]);
-      carried = rows.length > 0 ? carriedInto(v, stateOf(toOp(rows[0])), month) : carriedFromStart(v, month);
+      let last: OpRow | null = null;
+      for (let mm = month - 1; mm >= Math.max(v.startMonth, month - MAX_VALIDITY_MONTHS) && !last; mm--) {
+        const rows = await ledger.query(lastStateSql, [mm, Buffer.from(p, 'hex'), OP_COMMITTED]);
+        if (rows.length > 0) last = toOp(rows[0]);
+      }
+      carried = last ? carriedInto(v, stateOf(last), month) : carriedFromStart(v, month);
     }
     const a = allocationForMonth(v, month) + carried;
     if (a <= 0) continue;

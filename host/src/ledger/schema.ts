@@ -35,9 +35,8 @@ CREATE TABLE ops (
   last_amount BIGINT NOT NULL, amount BIGINT NOT NULL, covered BIGINT NOT NULL, category BIGINT NOT NULL,
   ref_seq BIGINT NOT NULL, state_log_seq BIGINT NOT NULL, state_reader BIGINT NOT NULL,
   status BIGINT NOT NULL, closed_by BIGINT NOT NULL, PRIMARY KEY (reader_id, seq)){WR};
-CREATE INDEX ops_month ON ops (month);
+CREATE INDEX ops_month_card ON ops (month, pseudonym, card_seq);
 CREATE INDEX ops_state ON ops (state_id);
-CREATE INDEX ops_card ON ops (pseudonym, card_seq);
 CREATE TABLE anomalies (
   id TEXT PRIMARY KEY, kind TEXT NOT NULL, reader_id BIGINT, seq BIGINT, month BIGINT,
   message TEXT NOT NULL, evidence TEXT NOT NULL, created_at BIGINT NOT NULL, resolved_at BIGINT);

@@ -177,7 +177,11 @@ function pgSql(sql: string): string {
 
 class PgStore implements LedgerStore {
   readonly dialect = 'pg' as const;
-  constructor(private pool: pg.Pool) {}
+  constructor(private pool: pg.Pool) {
+    // An idle connection dropped by the server (restart, shutdown) is replaced on next use; without a
+    // listener the pool's 'error' event would crash the process.
+    pool.on('error', () => undefined);
+  }
 
   async migrate(): Promise<void> {
     const c = await this.pool.connect();

@@ -82,6 +82,31 @@ describe('createStorageFlash', () => {
   });
 });
 
+describe('createStorageFlash and garbage', () => {
+  it('compacts Storage once when a new file does not fit, then creates it', () => {
+    const s = fakeStorage(1024);
+    let garbage = 600; // bytes held by replaced files until compact()
+    let compactions = 0;
+    const storage: EspruinoStorageModule = {
+      write: s.storage.write,
+      read: s.storage.read,
+      erase: s.storage.erase,
+      list: s.storage.list,
+      getFree: () => s.flash.free() - garbage,
+      compact: () => {
+        compactions++;
+        garbage = 0;
+      },
+    };
+    const f = createStorageFlash(storage);
+    expect(f.create('small', 100)).toBe(true);
+    expect(compactions).toBe(0);
+    expect(f.create('big', 800)).toBe(true);
+    expect(compactions).toBe(1);
+    expect(f.create('huge', 2000)).toBe(false);
+  });
+});
+
 describe('createChunkedWriter', () => {
   it('sends large outputs in chunks from timers, in order, with nothing lost', () => {
     const sent: number[][] = [];

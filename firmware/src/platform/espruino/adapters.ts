@@ -35,6 +35,11 @@ export function createStorageFlash(storage: EspruinoStorageModule): FlashStore {
     create: function (name: string, bytes: number): boolean {
       if (bytes <= 0) return false;
       if (size(name) >= 0) storage.erase(name);
+      if (storage.getFree() < bytes && storage.compact !== undefined) {
+        // Erased and replaced files stay as garbage until compact() (FACTS.md "Storage"). Compacting moves
+        // files, ed25519.bin included: the native adapter re-reads its address before every call.
+        storage.compact();
+      }
       if (storage.getFree() < bytes) return false;
       // Writing 0xFF programs nothing: the file exists, erased, with its final size.
       return storage.write(name, new Uint8Array([0xff]), 0, bytes) !== false;

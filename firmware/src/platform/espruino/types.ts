@@ -30,6 +30,8 @@ export interface EspruinoStorageModule {
   erase(name: string): void;
   list(): string[];
   getFree(): number;
+  /** Reclaims the space of erased/replaced files (moves files: addresses change). */
+  compact?(): void;
 }
 
 /** require("crypto") on the Pico: SHA1 and SHA256 only (FACTS.md board table). */
