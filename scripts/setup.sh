@@ -10,8 +10,10 @@ cd "$(dirname "$0")/.."
 #   qemu-system-arm                          runs that blob on an emulated Cortex-M4 (mps2-an386) in tests and benches
 #   clang, lld                               compile the same C to WebAssembly for the Node tests
 #   socat                                    pty pairs for the serial end-to-end tests
-#   g++, make, python3                       node-gyp builds of native npm modules
-APT_PACKAGES="libpcsclite-dev pcscd vsmartcard-vpcd gcc-arm-none-eabi qemu-system-arm clang lld socat g++ make python3"
+#   g++, make, python3                       node-gyp builds of native npm modules (and the C sanitizer tests)
+#   postgresql                               the ledger's PostgreSQL tests start a private server
+#   chromium                                 renders the treasurer's HTML report in tests (playwright-core)
+APT_PACKAGES="libpcsclite-dev pcscd vsmartcard-vpcd gcc-arm-none-eabi qemu-system-arm clang lld socat g++ make python3 postgresql chromium"
 
 missing=""
 for p in $APT_PACKAGES; do

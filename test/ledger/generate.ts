@@ -108,6 +108,8 @@ export interface GenOptions {
   revokeFirstReader?: boolean;
   /** Sign day-close checkpoints (the bench turns this off: one checkpoint per export is enough). */
   dayCheckpoints?: boolean;
+  /** Reader index 1's certificate ends on day 2 of the first month; it keeps selling. */
+  shortCertificate?: boolean;
   /** Consecutive months simulated (default 1); faults happen in the first one. */
   months?: number;
   /** ALERT_ROLLBACK records a reader writes (a card shown in an older state than one it saw). */
@@ -246,7 +248,8 @@ export function generateMarket(o: GenOptions): Market {
         publicKey: signer.publicKey,
         vendorId,
         notBefore: t0 - 30 * 86400,
-        notAfter: t0 + 365 * 86400,
+        // Reader index 1 may get a certificate that ends on day 2 of the month (it keeps selling).
+        notAfter: o.shortCertificate && i === 1 ? t0 + 2 * 86400 : t0 + 365 * 86400,
         limits: { perTapMax: 5000, perCardDayMax: 20000, readerDayMax: 100000000 },
         signerKeyId: rootKid,
       },
@@ -327,7 +330,9 @@ export function generateMarket(o: GenOptions): Market {
   const addNet = (r: SimReader, time: number, delta: number): void => {
     exp.vendorNet.set(r.vendorId, (exp.vendorNet.get(r.vendorId) ?? 0) + delta);
     exp.debited += delta;
-    if (revokedAt !== null && r === readers[0] && time >= revokedAt) {
+    const revoked = revokedAt !== null && r === readers[0] && time >= revokedAt;
+    const expired = o.shortCertificate === true && r === readers[1] && time >= t0 + 2 * 86400;
+    if (revoked || expired) {
       exp.vendorHeld.set(r.vendorId, (exp.vendorHeld.get(r.vendorId) ?? 0) + delta);
     }
   };

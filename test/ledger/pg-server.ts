@@ -9,7 +9,8 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 
-export const PG_BIN = '/usr/lib/postgresql/15/bin';
+/** Debian 12's PostgreSQL 15; CARNET_PG_BIN points elsewhere (another version). */
+export const PG_BIN = process.env.CARNET_PG_BIN ?? '/usr/lib/postgresql/15/bin';
 
 export interface PgServer {
   host: string;

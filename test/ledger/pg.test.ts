@@ -1,5 +1,6 @@
 // The same ledger suite against a real PostgreSQL server started for this file (pg-server.ts). If the
-// Debian postgresql binaries are missing, beforeAll fails and so does every test here: nothing is skipped.
+// Debian postgresql binaries are missing, every test here FAILS with the reason (none is skipped: the
+// start error is kept and thrown by each test rather than by beforeAll, which would mark them skipped).
 
 import { afterAll, beforeAll, describe } from 'vitest';
 import { openPgStore } from '../../host/src/ledger/store';
@@ -7,9 +8,14 @@ import { PgServer, startPgServer } from './pg-server';
 import { ledgerSuite } from './suite';
 
 let server: PgServer | null = null;
+let startError: unknown = null;
 
 beforeAll(async () => {
-  server = await startPgServer();
+  try {
+    server = await startPgServer();
+  } catch (e) {
+    startError = e;
+  }
 });
 
 afterAll(() => {
@@ -17,7 +23,8 @@ afterAll(() => {
 });
 
 function srv(): PgServer {
-  if (!server) throw new Error('serveur PostgreSQL non démarré (voir l’erreur de beforeAll)');
+  if (startError) throw startError;
+  if (!server) throw new Error('serveur PostgreSQL non démarré');
   return server;
 }
 

@@ -1,7 +1,7 @@
 // The HTML report rendered in headless Chromium (Debian chromium + playwright-core): its totals are the
 // reconciliation's, it loads nothing from outside, and a screenshot goes to test-artifacts/.
 
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
@@ -49,6 +49,13 @@ async function month(): Promise<{ rec: Reconciliation; html: string }> {
 
 describe('rapport HTML', () => {
   it('renders in headless Chromium with the reconciliation totals, offline, and a screenshot', async () => {
+    if (!existsSync(CHROMIUM)) {
+      throw new Error(
+        'Chromium introuvable (' +
+          CHROMIUM +
+          ') : installez le paquet Debian « chromium ». Chromium missing: cannot render the report.',
+      );
+    }
     const { rec, html } = await month();
     mkdirSync(artifacts, { recursive: true });
     const file = path.join(artifacts, 'rapport-' + rec.label + '.html');
@@ -96,6 +103,13 @@ describe('rapport HTML', () => {
     });
     const html = reportHtml(small, new Map([[1, 'Fruits et légumes']]), 0);
     expect(html).toContain('masqué (moins de 5 membres)');
+    // Exactly MIN_GROUP_MEMBERS cards: shown.
+    const five: Reconciliation = Object.assign({}, rec, {
+      vendors: rec.vendors.map((v, i) =>
+        i === 0 ? Object.assign({}, v, { cards: MIN_GROUP_MEMBERS, payable: 123457 }) : v,
+      ),
+    });
+    expect(reportHtml(five, new Map(), 0)).toContain('1\u202f234,57');
     expect(html).not.toContain('1\u202f234,57');
     expect(html).not.toContain('987,65');
     // No external asset, no script.

@@ -269,6 +269,44 @@ export function ledgerSuite(make: MakeStore, makeTwin: MakeTwin): void {
     await l.close();
   });
 
+  it('holds what a reader sold outside its certificate, and the sales of a card whose voucher is unknown', async () => {
+    const m = generateMarket(Object.assign({}, HONEST, { seed: 31, shortCertificate: true }));
+    // The fund bundle lacks one voucher (the card desk never sent it).
+    const fb = decodeFundBundle(m.fundBytes);
+    if (!fb.ok) throw new Error(fb.message);
+    const missingVoucher = fb.value.vouchers[7];
+    const l = new Ledger(await make());
+    const loaded = await l.loadFund(
+      encodeFundBundle(
+        Object.assign({}, fb.value, { vouchers: fb.value.vouchers.filter((v) => v !== missingVoucher) }),
+      ),
+    );
+    expect(loaded.ok).toBe(true);
+    await importAll(l, m);
+    const rec = await reconcile(l, m.month, m.after);
+    const kinds = new Set(rec.anomalies.map((a) => a.kind));
+    expect([...kinds].sort()).toEqual(['BON_INCONNU', 'HORS_CERTIFICAT']);
+    const unknown = rec.anomalies.filter((a) => a.kind === 'BON_INCONNU');
+    const unknownNet = unknown.reduce((s, a) => s + a.amount, 0);
+    expect(rec.unknownVoucherNet).toBe(unknownNet);
+    const outside = rec.anomalies.find((a) => a.kind === 'HORS_CERTIFICAT');
+    expect(outside?.readerId).toBe(m.readerIds[1]);
+    const expiredHeld = [...m.expected.vendorHeld.values()].reduce((s, x) => s + x, 0);
+    expect(expiredHeld).toBeGreaterThan(0);
+    // Held = the expired reader's sales after its certificate ended + the unknown card's (not counted twice).
+    const both = unknown.filter((a) => {
+      const ev = a.evidence as { reader: number; seq: number };
+      return ev.reader === m.readerIds[1];
+    });
+    expect(rec.held).toBeLessThanOrEqual(expiredHeld + unknownNet);
+    expect(rec.held).toBeGreaterThanOrEqual(
+      expiredHeld + unknownNet - both.reduce((s, a) => s + a.amount, 0),
+    );
+    expect(rec.balanced).toBe(true);
+    expect(rec.debited + rec.unknownVoucherNet).toBe(rec.committedSales - rec.refunds);
+    await l.close();
+  });
+
   it('keeps a hole in a reader log as an anomaly until the missing export arrives', async () => {
     const m = generateMarket(HONEST);
     const l = await fresh(make, m);
@@ -378,6 +416,27 @@ export function ledgerSuite(make: MakeStore, makeTwin: MakeTwin): void {
     const after = await reconcile(l, m.month, m.after);
     expect(after.anomalies.find((a) => a.id === clone.id)?.confirmed).toBe(true);
     await l.close();
+  });
+
+  it('lets two treasurers race to make the month’s transfer file: one batch, never two', async () => {
+    const m = generateMarket(HONEST);
+    const [s1, s2] = await makeTwin();
+    const a = new Ledger(s1);
+    await a.loadFund(m.fundBytes);
+    const b = new Ledger(s2);
+    await importAll(a, m);
+    const vendors = parseVendors(m.vendorsJson);
+    if (!vendors.ok) throw new Error(vendors.message);
+    const [x, y] = await Promise.all([
+      createPaymentBatch(a, m.month, vendors.value, m.after, '2026-12-03'),
+      createPaymentBatch(b, m.month, vendors.value, m.after, '2026-12-03'),
+    ]);
+    expect([x.ok, y.ok].filter((ok) => ok).length).toBe(1);
+    const loser = x.ok ? y : x;
+    expect(['RIEN_A_PAYER', 'LOT_CONCURRENT']).toContain(loser.ok ? '' : loser.code);
+    expect(await count(a, 'payments')).toBe(1);
+    await b.close();
+    await a.close();
   });
 
   it('lets two importers race on the same files: each record once, same reconciliation', async () => {

@@ -13,6 +13,13 @@ import { applyRevocations, Ledger, OP_COMMITTED, OP_PENDING, OP_VOIDED, Refusal 
 import { Anomaly, reconcile, Reconciliation } from './reconcile';
 import { bicValid, ibanValid, normalizeIban, painXml, readPainSummary, SepaTransfer } from './sepa';
 
+/**
+ * PostgreSQL advisory lock keys serialising payment batches and blocklists between treasurers (negative:
+ * reader ids, used as lock keys by imports, are positive).
+ */
+export const PAYMENTS_LOCK = -1;
+export const BLOCKLIST_LOCK = -2;
+
 // ------------------------------------------------------------------------------------- vendors file
 
 export interface VendorInfo {
@@ -263,62 +270,72 @@ export async function createPaymentBatch(
       code: 'DESEQUILIBRE',
       message: 'le mois ne s’équilibre pas : aucun virement préparé',
     };
-  return ledger.store.tx(async (tx) => {
-    const done = await tx.all(
-      'SELECT l.vendor_id, SUM(l.amount) AS paid FROM payment_lines l JOIN payments p ON p.batch_id = l.batch_id WHERE p.month = ? GROUP BY l.vendor_id',
-      [month],
-    );
-    const already = new Map(done.map((r) => [Number(r.vendor_id), Number(r.paid)]));
-    const lines: SepaTransfer[] = [];
-    const missing: number[] = [];
-    const batches = await tx.all('SELECT COUNT(*) AS n FROM payments WHERE month = ?', [month]);
-    const batchId = 'CARNET-' + rec.label + '-' + String(Number(batches[0].n) + 1).padStart(2, '0');
-    for (const v of rec.vendors) {
-      const owed = v.payable - (already.get(v.vendorId) ?? 0);
-      if (owed <= 0) continue;
-      const info = vendors.vendors.get(v.vendorId);
-      if (!info) {
-        missing.push(v.vendorId);
-        continue;
+  return ledger.store.tx(
+    async (tx) => {
+      const done = await tx.all(
+        'SELECT l.vendor_id, SUM(l.amount) AS paid FROM payment_lines l JOIN payments p ON p.batch_id = l.batch_id WHERE p.month = ? GROUP BY l.vendor_id',
+        [month],
+      );
+      const already = new Map(done.map((r) => [Number(r.vendor_id), Number(r.paid)]));
+      const lines: SepaTransfer[] = [];
+      const missing: number[] = [];
+      const batches = await tx.all('SELECT COUNT(*) AS n FROM payments WHERE month = ?', [month]);
+      const batchId = 'CARNET-' + rec.label + '-' + String(Number(batches[0].n) + 1).padStart(2, '0');
+      for (const v of rec.vendors) {
+        const owed = v.payable - (already.get(v.vendorId) ?? 0);
+        if (owed <= 0) continue;
+        const info = vendors.vendors.get(v.vendorId);
+        if (!info) {
+          missing.push(v.vendorId);
+          continue;
+        }
+        lines.push({
+          name: info.name,
+          iban: info.iban,
+          bic: info.bic,
+          amount: owed,
+          endToEndId: batchId + '-' + v.vendorId,
+          remittance: 'Caisse commune ' + rec.label + ' commercant ' + v.vendorId,
+        });
       }
-      lines.push({
-        name: info.name,
-        iban: info.iban,
-        bic: info.bic,
-        amount: owed,
-        endToEndId: batchId + '-' + v.vendorId,
-        remittance: 'Caisse commune ' + rec.label + ' commercant ' + v.vendorId,
+      if (missing.length > 0) {
+        return {
+          ok: false as const,
+          code: 'IBAN_MANQUANT',
+          message: 'coordonnées bancaires manquantes pour les commerçants n° ' + missing.join(', '),
+        };
+      }
+      if (lines.length === 0)
+        return { ok: false as const, code: 'RIEN_A_PAYER', message: 'rien à payer pour ' + rec.label };
+      const total = lines.reduce((s, l) => s + l.amount, 0);
+      const inserted = await tx.insertMany(
+        'payments',
+        ['batch_id', 'month', 'created_at', 'total', 'tx_count', 'status', 'paid_at'],
+        [[batchId, month, now, total, lines.length, 'emis', null]],
+      );
+      if (inserted !== 1) {
+        return {
+          ok: false as const,
+          code: 'LOT_CONCURRENT',
+          message: 'un autre lot vient d’être créé pour ' + rec.label + ' : recommencez',
+        };
+      }
+      await tx.insertMany(
+        'payment_lines',
+        ['batch_id', 'vendor_id', 'amount', 'iban'],
+        lines.map((l) => [batchId, Number(l.endToEndId.split('-').pop()), l.amount, l.iban]),
+      );
+      const xml = painXml({
+        msgId: batchId,
+        createdAt: now,
+        executionDate,
+        debtor: vendors.fund,
+        transfers: lines,
       });
-    }
-    if (missing.length > 0) {
-      return {
-        ok: false as const,
-        code: 'IBAN_MANQUANT',
-        message: 'coordonnées bancaires manquantes pour les commerçants n° ' + missing.join(', '),
-      };
-    }
-    if (lines.length === 0)
-      return { ok: false as const, code: 'RIEN_A_PAYER', message: 'rien à payer pour ' + rec.label };
-    const total = lines.reduce((s, l) => s + l.amount, 0);
-    await tx.insertMany(
-      'payments',
-      ['batch_id', 'month', 'created_at', 'total', 'tx_count', 'status', 'paid_at'],
-      [[batchId, month, now, total, lines.length, 'emis', null]],
-    );
-    await tx.insertMany(
-      'payment_lines',
-      ['batch_id', 'vendor_id', 'amount', 'iban'],
-      lines.map((l) => [batchId, Number(l.endToEndId.split('-').pop()), l.amount, l.iban]),
-    );
-    const xml = painXml({
-      msgId: batchId,
-      createdAt: now,
-      executionDate,
-      debtor: vendors.fund,
-      transfers: lines,
-    });
-    return { ok: true as const, batchId, xml, total, count: lines.length };
-  });
+      return { ok: true as const, batchId, xml, total, count: lines.length };
+    },
+    [PAYMENTS_LOCK],
+  );
 }
 
 /** Re-import of a SEPA file the bank executed: marks its batch paid (idempotent). */
@@ -467,13 +484,29 @@ export async function nextBlocklist(
     };
   }
   const bytes = signBlocklist(b, signer);
-  await ledger.store.tx(async (tx) => {
-    await tx.insertMany('blocklists', ['version', 'issued_at', 'envelope'], [[version, now, bytes]]);
-    await applyRevocations(
-      tx,
-      b.readerIds.map((r) => [r, now] as [number, number]),
-    );
-  });
+  const stored = await ledger.store.tx(
+    async (tx) => {
+      const n = await tx.insertMany(
+        'blocklists',
+        ['version', 'issued_at', 'envelope'],
+        [[version, now, bytes]],
+      );
+      if (n !== 1) return false;
+      await applyRevocations(
+        tx,
+        b.readerIds.map((r) => [r, now] as [number, number]),
+      );
+      return true;
+    },
+    [BLOCKLIST_LOCK],
+  );
+  if (!stored) {
+    return {
+      ok: false,
+      code: 'LISTE_CONCURRENTE',
+      message: 'la liste de blocage version ' + version + ' existe déjà : recommencez',
+    };
+  }
   return { ok: true, bytes, blocklist: b };
 }
 
