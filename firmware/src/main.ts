@@ -18,6 +18,7 @@
 // With no NFC reader or no printer the reader still boots and stays alive (issue 4 §5).
 
 import { createReader, Reader } from './reader';
+import { sha256 as portableSha256 } from '../../protocol/src/crypto/sha256';
 import { Devices, Display, isCardFailure } from './hal/devices';
 import { Ed25519 } from './hal/crypto';
 import { Board } from './boards/board';
@@ -97,7 +98,22 @@ const MAINTENANCE_KEY = '*';
 /** process.env.BOARD (Espruino board file name) → carnet board id (boards/index.ts). */
 function boardIdOf(espruinoBoard: string): string {
   if (espruinoBoard === 'ESPRUINOWIFI') return 'wifi';
+  if (espruinoBoard === 'JOLTJS') return 'joltjs';
   return 'pico';
+}
+
+/**
+ * SHA-256: Espruino's native `crypto` where the board has it (Pico, WiFi, MDBT42Q), else the portable
+ * one from the protocol (Jolt.js has no `crypto` module: ../shared/espruino/FACTS.md, boards table).
+ */
+function pickSha256(): (data: Uint8Array) => Uint8Array {
+  try {
+    const c = require('crypto') as EspruinoCryptoModule;
+    if (c && typeof c.SHA256 === 'function') return createNativeSha256(c);
+  } catch {
+    // "Module crypto not found": fall through to the portable implementation.
+  }
+  return portableSha256;
 }
 
 function busByName(name: string): unknown {
@@ -259,7 +275,7 @@ function start(): void {
 
     const reader: Reader = createReader(
       devices,
-      { sha256: createNativeSha256(require('crypto') as EspruinoCryptoModule), ed25519: ed25519 },
+      { sha256: pickSha256(), ed25519: ed25519 },
       {
         firmwareVersion: process.env.VERSION + ' carnet ' + CARNET_VERSION,
         board: process.env.BOARD,

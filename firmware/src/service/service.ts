@@ -100,6 +100,10 @@ import {
 } from '../../../protocol/src/verify';
 import { MAX_STAGED_BYTES, NONCE_BYTES, PROTOCOL_VERSION } from '../../../protocol/src/limits';
 import { saveBlob } from '../app/blob';
+import { formatSelfTest } from '../drivers/escpos/receipt';
+
+/** Printed on the self-test receipt: the printer UART speed of the reference boards (boards/pico.ts). */
+const SELF_TEST_PRINTER_BAUD = 9600;
 import {
   BLOB_BLOCKLIST,
   BLOB_CERT,
@@ -278,8 +282,11 @@ export class SerialService {
         payload: encodeMessage(MSG_CHECKPOINT, [this.core.checkpoint(m.nonce)]),
       };
     }
-    if (m.type === MSG_SELF_TEST)
-      return { type: MSG_SELF_TEST_REPORT, payload: encodeMessage(MSG_SELF_TEST_REPORT, [this.selfTest()]) };
+    if (m.type === MSG_SELF_TEST) {
+      const report = this.selfTest();
+      this.printSelfTest();
+      return { type: MSG_SELF_TEST_REPORT, payload: encodeMessage(MSG_SELF_TEST_REPORT, [report]) };
+    }
     if (m.type === MSG_STAGE) return this.stage(m.offset, m.total, m.chunk);
     return this.error(STATUS_UNSUPPORTED, 'not a request');
   }
@@ -328,6 +335,26 @@ export class SerialService {
       type: MSG_LOG_BATCH,
       payload: encodeMessage(MSG_LOG_BATCH, [fromSeq, prev, records, log.nextSeq - 1]),
     };
+  }
+
+  /**
+   * The first-boot checklist's self-test receipt (hardware/README.md): reader, firmware, NFC, and the
+   * accented characters and € that show at once whether the printer's code page is right.
+   */
+  private printSelfTest(): void {
+    const c = this.core;
+    if (!c.dev.printer.present()) return;
+    c.dev.printer.write(
+      formatSelfTest({
+        readerId: c.id === null ? '-' : String(c.id.readerId),
+        firmware: this.opts.firmwareVersion,
+        board: this.opts.board,
+        nfc: this.opts.nfcPresent ? 'PN532 OK' : 'absent',
+        printerBaud: SELF_TEST_PRINTER_BAUD,
+        time: c.now(),
+        utcOffsetMin: c.utcOffset(),
+      }),
+    );
   }
 
   private selfTest(): CborValue[] {

@@ -1,6 +1,7 @@
 // Every area registers its commands here (tresorerie, lecteur, carte, cles).
 import { registerCarte } from './carte';
 import { registerTresorerie } from './tresorerie';
+import { registerLecteur } from './lecteur';
 
 let registered = false;
 
@@ -9,4 +10,5 @@ export function registerAll(): void {
   registered = true;
   registerCarte();
   registerTresorerie();
+  registerLecteur();
 }

@@ -16,7 +16,13 @@ export interface PullStore {
   /** The last stored record of a reader and the chain value after it; null if none. */
   head(fundId: Uint8Array, readerId: number): StoredHead | null;
   /** Appends a verified run (seqs from head.seq + 1, contiguous) and the new head, atomically. */
-  appendBatch(fundId: Uint8Array, readerId: number, fromSeq: number, records: Uint8Array[], head: Uint8Array): void;
+  appendBatch(
+    fundId: Uint8Array,
+    readerId: number,
+    fromSeq: number,
+    records: Uint8Array[],
+    head: Uint8Array,
+  ): void;
   saveCheckpoint(fundId: Uint8Array, readerId: number, seq: number, envelope: Uint8Array): void;
   markAcked(fundId: Uint8Array, readerId: number, seq: number, time: number): void;
   lastAck(fundId: Uint8Array, readerId: number): { seq: number; time: number } | null;
@@ -46,7 +52,9 @@ export function openPullStore(path: string): PullStore {
       fund TEXT NOT NULL, reader INTEGER NOT NULL, seq INTEGER NOT NULL, envelope BLOB NOT NULL,
       PRIMARY KEY (fund, reader, seq, envelope));
   `);
-  const getHead = db.prepare('SELECT seq, head, acked_seq, acked_time FROM log_head WHERE fund = ? AND reader = ?');
+  const getHead = db.prepare(
+    'SELECT seq, head, acked_seq, acked_time FROM log_head WHERE fund = ? AND reader = ?',
+  );
   const insRecord = db.prepare('INSERT INTO log_record (fund, reader, seq, bytes) VALUES (?, ?, ?, ?)');
   const upHead = db.prepare(
     `INSERT INTO log_head (fund, reader, seq, head) VALUES (?, ?, ?, ?)
@@ -59,7 +67,8 @@ export function openPullStore(path: string): PullStore {
       // The caller verified the chain from our head; a mismatch here is a bug, and the primary key makes a
       // duplicate impossible anyway.
       if (expected !== null && fromSeq !== expected) throw new Error('appendBatch: not contiguous');
-      for (let i = 0; i < records.length; i++) insRecord.run(fund, reader, fromSeq + i, Buffer.from(records[i]));
+      for (let i = 0; i < records.length; i++)
+        insRecord.run(fund, reader, fromSeq + i, Buffer.from(records[i]));
       upHead.run(fund, reader, fromSeq + records.length - 1, Buffer.from(head));
     },
   );
@@ -90,8 +99,7 @@ export function openPullStore(path: string): PullStore {
     },
     lastAck(fundId, readerId) {
       const r = getHead.get(hex(fundId), readerId) as
-        | { acked_seq: number | null; acked_time: number | null }
-        | undefined;
+        { acked_seq: number | null; acked_time: number | null } | undefined;
       if (r === undefined || r.acked_seq === null) return null;
       return { seq: r.acked_seq, time: r.acked_time ?? 0 };
     },

@@ -90,6 +90,9 @@ export function bigReaderSim(label: string, now: number): ReaderSim {
 export class SimReaderEnd {
   readonly up: FaultyWire;
   readonly down: FaultyWire;
+  /** Bytes that crossed the wire, each direction (before faults). */
+  bytesToHost = 0;
+  bytesFromHost = 0;
   private timer: NodeJS.Timeout;
   private t0 = Date.now();
   private ms0: number;
@@ -104,6 +107,7 @@ export class SimReaderEnd {
     this.down = new FaultyWire({ ...plan, seed: plan.seed * 2 + 2 });
     this.ms0 = sim.clock.ms;
     sim.devices.host.write = (b: Uint8Array) => {
+      this.bytesToHost += b.length;
       const out = this.up.pass(b);
       if (out.length > 0) this.toHost(out);
     };
@@ -121,7 +125,14 @@ export class SimReaderEnd {
     this.sim.reader.onTick();
   }
 
+  /** Moves the simulator's clock forward by `ms` (a sale's cooldown) without waiting for it. */
+  advance(ms: number): void {
+    this.ms0 += ms;
+    this.tick();
+  }
+
   fromHost(b: Uint8Array): void {
+    this.bytesFromHost += b.length;
     const inb = this.down.pass(b);
     if (inb.length > 0) this.sim.reader.onHostBytes(inb);
   }

@@ -184,7 +184,9 @@ export function formatSelfTest(s: SelfTestData): Uint8Array {
   p.line(twoColumns('NFC', s.nfc, COLUMNS));
   p.line(twoColumns('Imprimante', s.printerBaud + ' bauds', COLUMNS));
   rule(p);
-  p.line('Accents : ' + SELF_TEST_CHARS);
+  // Two lines: the characters alone take 30 of the 32 columns.
+  p.line('Accents :');
+  p.line(SELF_TEST_CHARS);
   p.bold(true)
     .line('Gras : ÉÈÀÇ 12,50 ' + EURO_CHAR)
     .bold(false);

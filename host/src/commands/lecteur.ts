@@ -1,0 +1,641 @@
+// `carnet cles creer` (keys create) and `carnet lecteur …` (reader …): fund keys, and readers over USB
+// serial — list, provision, pull logs, status, maintenance (issue 6). The fund folder is `--caisse`
+// (default ./caisse or $CARNET_CAISSE, host/src/link/fund-folder.ts); the passphrase is asked, or taken
+// from CARNET_PASSPHRASE.
+
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { SerialPort } from 'serialport';
+import { CliError, CommandIo, CommandOutput, OptionSpec, registerCommand } from '../cli/command';
+import {
+  EXIT_DATAERR,
+  EXIT_FINDINGS,
+  EXIT_NOINPUT,
+  EXIT_NOPERM,
+  EXIT_OK,
+  EXIT_UNAVAILABLE,
+  EXIT_USAGE,
+} from '../cli/exit-codes';
+import { fromHex, toHex } from '../../../protocol/src/bytes';
+import { InfoMessage, READER_STATE_PROVISIONED } from '../../../protocol/src/messages';
+import { ReaderConfig, signConfig } from '../../../protocol/src/structures/config';
+import { signReaderCertificate } from '../../../protocol/src/structures/keys';
+import { SealedFileError } from '../keys/keyfile';
+import { LinkError, LinkTransport } from '../link/transport';
+import {
+  ClientError,
+  KnownReader,
+  MAX_CLOCK_DRIFT_S,
+  ReaderClient,
+  checkReader,
+  enterMaintenance,
+  nowSeconds,
+  provision,
+  setClock,
+} from '../link/reader-client';
+import { openPullStore } from '../link/pull-store';
+import {
+  FundFile,
+  FundKeys,
+  PAPER_FILE,
+  PUBLIC_FILE,
+  PULL_DB_FILE,
+  READER_CERT_DAYS,
+  blocklistOf,
+  createFund,
+  directoryOf,
+  fundDir,
+  kidOf,
+  loadFund,
+  loadKeys,
+  saveFund,
+} from '../link/fund-folder';
+
+type Values = Record<string, string | number | boolean | undefined>;
+
+/** Serial speed: ignored by USB CDC (the Pico's native USB) but required by serialport. */
+export const SERIAL_BAUD = 115200;
+/** Probing a port in `lecteur liste`: 250 ms per attempt, 1 retry (a carnet reader answers in ms; other
+ * devices must not hold the list for seconds). */
+export const PROBE_ACK_TIMEOUT_MS = 250;
+
+function opt(name: string, kind: OptionSpec['kind'], fr: string, en: string, alias?: string): OptionSpec {
+  return { name, kind, alias, summary: { fr, en } };
+}
+
+const CAISSE = opt('caisse', 'string', 'dossier de la caisse (défaut ./caisse)', 'fund folder', 'fund');
+const PORT = opt('port', 'string', 'port série du lecteur (ex. /dev/ttyACM0)', 'reader serial port');
+
+function out(lines: string[], json: unknown, exitCode = EXIT_OK): CommandOutput {
+  return { lines, json, exitCode };
+}
+
+function needFund(v: Values): { dir: string; fund: FundFile } {
+  const dir = fundDir(v.caisse as string | undefined);
+  const fund = loadFund(dir);
+  if (fund === null)
+    throw new CliError(
+      'CAISSE_ABSENTE',
+      'aucune caisse dans « ' + dir + ' » : créez ses clés avec « carnet cles creer »',
+      EXIT_NOINPUT,
+    );
+  return { dir, fund };
+}
+
+async function keys(dir: string, io: CommandIo): Promise<FundKeys> {
+  const pass = await io.ask('Phrase de passe de la caisse : ', true);
+  try {
+    return loadKeys(dir, pass);
+  } catch (e) {
+    if (e instanceof SealedFileError) throw new CliError(e.code, e.message, EXIT_NOPERM);
+    throw e;
+  }
+}
+
+function needPort(v: Values): string {
+  const p = v.port as string | undefined;
+  if (p === undefined || p === '')
+    throw new CliError('PORT_MANQUANT', 'indiquez le port du lecteur : --port /dev/ttyACM0', EXIT_USAGE);
+  return p;
+}
+
+async function openPort(path: string): Promise<SerialPort> {
+  const port = new SerialPort({ path, baudRate: SERIAL_BAUD, autoOpen: false });
+  await new Promise<void>((resolve, reject) =>
+    port.open((e) =>
+      e
+        ? reject(new CliError('PORT_INACCESSIBLE', 'port ' + path + ' : ' + e.message, EXIT_UNAVAILABLE))
+        : resolve(),
+    ),
+  );
+  return port;
+}
+
+async function closePort(port: SerialPort): Promise<void> {
+  if (!port.isOpen) return;
+  await new Promise<void>((resolve) => port.close(() => resolve()));
+}
+
+/** Runs `f` with a link on the port; maps link and client errors to exit codes. */
+async function withReader<T>(path: string, f: (c: ReaderClient) => Promise<T>): Promise<T> {
+  const port = await openPort(path);
+  const link = new LinkTransport(port);
+  try {
+    return await f(new ReaderClient(link));
+  } catch (e) {
+    if (e instanceof LinkError) throw new CliError(e.code, e.message, EXIT_UNAVAILABLE);
+    if (e instanceof ClientError) {
+      const code = e.code === 'NOT_PROVISIONED' || e.code === 'MAINTENANCE' ? EXIT_UNAVAILABLE : EXIT_DATAERR;
+      throw new CliError(e.code, e.message, code);
+    }
+    throw e;
+  } finally {
+    link.close();
+    await closePort(port);
+  }
+}
+
+function known(fund: FundFile, info: InfoMessage): KnownReader | null {
+  const r = fund.readers.find((x) => x.readerId === info.readerId);
+  return r === undefined
+    ? null
+    : { readerId: r.readerId, publicKey: fromHex(r.publicKey), revoked: r.revoked };
+}
+
+function date(t: number | null): string {
+  return t === null ? '—' : new Date(t * 1000).toISOString().replace('T', ' ').substring(0, 16) + ' UTC';
+}
+
+function driftText(d: number): string {
+  const a = Math.abs(d);
+  const s = a < 120 ? a + ' s' : a < 7200 ? Math.round(a / 60) + ' min' : Math.round(a / 3600) + ' h';
+  return d === 0 ? 'à l’heure' : (d > 0 ? 'en avance de ' : 'en retard de ') + s;
+}
+
+/** Categories as `id:label:percent,…` (percent of the price the fund covers). */
+function parseCategories(s: string): { id: number; label: string; rateBp: number }[] {
+  return s.split(',').map((part) => {
+    const [id, label, pct] = part.split(':');
+    const n = Number(id);
+    const p = Number(pct);
+    if (!Number.isInteger(n) || label === undefined || !Number.isFinite(p))
+      throw new CliError(
+        'CATEGORIES',
+        'catégorie mal écrite : « ' + part + ' » (attendu id:libellé:pourcentage)',
+        EXIT_USAGE,
+      );
+    return { id: n, label: label, rateBp: Math.round(p * 100) };
+  });
+}
+
+export function registerLecteur(): void {
+  registerCommand({
+    path: ['cles', 'creer'],
+    alias: ['keys', 'create'],
+    summary: {
+      fr: 'Crée les clés de la caisse (racine, opérateur, émettrice), chiffrées, et leur sauvegarde papier',
+      en: 'Create the fund keys (root, operator, issuer), encrypted, with a paper backup',
+    },
+    options: [CAISSE],
+    async run(v, io) {
+      const dir = fundDir(v.caisse as string | undefined);
+      if (loadFund(dir) !== null)
+        throw new CliError(
+          'CAISSE_EXISTE',
+          'une caisse existe déjà dans « ' + dir + ' » : rien n’a été modifié',
+          EXIT_USAGE,
+        );
+      const pass = await io.ask('Nouvelle phrase de passe de la caisse : ', true);
+      if (pass.length < 12)
+        throw new CliError(
+          'PHRASE_COURTE',
+          'phrase de passe trop courte (12 caractères au moins)',
+          EXIT_USAGE,
+        );
+      const again = await io.ask('La même, encore une fois : ', true);
+      if (again !== pass) throw new CliError('PHRASES_DIFFERENTES', 'les deux phrases diffèrent', EXIT_USAGE);
+      io.progress('Chiffrement des clés', 0, 1);
+      const f = createFund(dir, pass, nowSeconds());
+      io.progress('Chiffrement des clés', 1, 1);
+      return out(
+        [
+          'Caisse ' + f.fundId + ' créée dans ' + dir,
+          '  clé racine     ' + f.rootPublicKey.substring(0, 16) + '…',
+          '  clé opérateur  ' + f.operatorPublicKey.substring(0, 16) + '…',
+          '  clé émettrice  ' + f.issuerPublicKey.substring(0, 16) + '…',
+          'Imprimez ' +
+            join(dir, PAPER_FILE) +
+            ' puis effacez-le ; clés publiques : ' +
+            join(dir, PUBLIC_FILE),
+        ],
+        { fundId: f.fundId, root: f.rootPublicKey, operator: f.operatorPublicKey, issuer: f.issuerPublicKey },
+      );
+    },
+  });
+
+  registerCommand({
+    path: ['lecteur', 'liste'],
+    alias: ['reader', 'list'],
+    summary: {
+      fr: 'Liste les ports série et dit lesquels sont des lecteurs carnet',
+      en: 'List serial ports and carnet readers',
+    },
+    options: [opt('port', 'string', 'interroger aussi ce port (ex. un pty)', 'also probe this port')],
+    async run(v) {
+      const ports = (await SerialPort.list()).map((p) => ({ path: p.path, maker: p.manufacturer ?? null }));
+      if (typeof v.port === 'string' && !ports.some((p) => p.path === v.port))
+        ports.push({ path: v.port, maker: null });
+      const rows: unknown[] = [];
+      const lines: string[] = [];
+      for (const p of ports) {
+        let info: InfoMessage | null;
+        try {
+          const port = await openPort(p.path);
+          const link = new LinkTransport(port, {
+            ackTimeoutMs: PROBE_ACK_TIMEOUT_MS,
+            maxRetries: 1,
+            responseTimeoutMs: 500,
+          });
+          try {
+            info = await new ReaderClient(link).hello();
+          } catch {
+            info = null;
+          } finally {
+            link.close();
+            await closePort(port);
+          }
+        } catch {
+          info = null;
+        }
+        rows.push({
+          path: p.path,
+          manufacturer: p.maker,
+          carnet: info !== null,
+          firmware: info?.firmwareVersion ?? null,
+          readerId: info?.readerId ?? null,
+          fundId: info?.fundId ? toHex(info.fundId) : null,
+        });
+        lines.push(
+          p.path.padEnd(24) +
+            '  ' +
+            (info === null
+              ? 'pas un lecteur carnet'
+              : 'lecteur carnet ' +
+                (info.readerId === null ? '(vierge)' : 'n° ' + info.readerId) +
+                ', micrologiciel ' +
+                info.firmwareVersion),
+        );
+      }
+      if (lines.length === 0) lines.push('Aucun port série.');
+      return out(lines, rows);
+    },
+  });
+
+  registerCommand({
+    path: ['lecteur', 'preparer'],
+    alias: ['reader', 'provision'],
+    summary: {
+      fr: 'Met un lecteur en service : clé créée sur le lecteur, certificat, heure, configuration, annuaire, liste de blocage',
+      en: 'Provision a reader: key made on the reader, certificate, clock, configuration, directory, blocklist',
+    },
+    options: [
+      CAISSE,
+      PORT,
+      {
+        ...opt('lecteur', 'number', 'numéro du lecteur dans la caisse', 'reader number', 'reader'),
+        required: true,
+      },
+      opt('vendeur', 'string', 'nom du producteur (32 caractères au plus)', 'vendor name', 'vendor'),
+      opt('fournisseur', 'number', 'numéro du producteur (défaut 1)', 'vendor number', 'vendor-id'),
+      opt(
+        'categories',
+        'string',
+        'catégories id:libellé:pourcentage,… (défaut 1:Alimentation:100)',
+        'categories',
+      ),
+      opt(
+        'plafond-passage',
+        'number',
+        'plafond par passage en centimes (défaut 5000)',
+        'per-tap cap (cents)',
+        'tap-max',
+      ),
+      opt(
+        'plafond-jour',
+        'number',
+        'plafond par carte et par jour en centimes (défaut 10000)',
+        'per-card daily cap',
+        'day-max',
+      ),
+    ],
+    async run(v, io) {
+      const { dir, fund } = needFund(v);
+      const path = needPort(v);
+      const k = await keys(dir, io);
+      const readerId = v.lecteur as number;
+      if (fund.readers.some((x) => x.readerId === readerId && x.revoked))
+        throw new CliError(
+          'REVOKED_READER',
+          'le lecteur n° ' + readerId + ' est révoqué : choisissez un autre numéro',
+          EXIT_DATAERR,
+        );
+      const fundId = fromHex(fund.fundId);
+      const now = nowSeconds();
+      const perTapMax = (v['plafond-passage'] as number | undefined) ?? 5000;
+      const perCardDayMax = (v['plafond-jour'] as number | undefined) ?? 10000;
+      const readerDayMax = 200000;
+      const vendorId = (v.fournisseur as number | undefined) ?? 1;
+      const categories = parseCategories((v.categories as string | undefined) ?? '1:Alimentation:100');
+      const vendorName = (v.vendeur as string | undefined) ?? 'Producteur ' + readerId;
+      const limits = { perTapMax, perCardDayMax, readerDayMax };
+      const names: { [k: string]: string } = {
+        keygen: 'clé du lecteur (créée sur le lecteur)',
+        heure: 'heure',
+        certificat: 'certificat du lecteur',
+        cles: 'certificats des clés opérateur et émettrice',
+        configuration: 'configuration (producteur, catégories, plafonds)',
+        annuaire: 'annuaire des lecteurs',
+        blocage: 'liste de blocage',
+        fin: 'vérification',
+      };
+      const r = await withReader(path, (c) =>
+        provision(
+          c,
+          {
+            fundId,
+            readerId,
+            root: k.root,
+            operator: k.operator,
+            operatorCert: fromHex(fund.operatorCertificate),
+            keyCerts: [fromHex(fund.issuerCertificate), fromHex(fund.operatorCertificate)],
+            certificateFor: (pub) =>
+              signReaderCertificate(
+                {
+                  fundId,
+                  readerId,
+                  publicKey: pub,
+                  vendorId,
+                  notBefore: now - 86400,
+                  notAfter: now + READER_CERT_DAYS * 86400,
+                  limits,
+                  signerKeyId: kidOf(k.root),
+                },
+                k.root,
+              ),
+            directoryFor: (pub) => {
+              // The fund remembers the reader before the directory goes out: a pulled cable now loses nothing.
+              const hexPub = toHex(pub);
+              const cur = fund.readers.find((x) => x.readerId === readerId);
+              if (cur === undefined || cur.publicKey !== hexPub) {
+                fund.readers = fund.readers.filter((x) => x.readerId !== readerId);
+                fund.readers.push({
+                  readerId,
+                  publicKey: hexPub,
+                  vendorId,
+                  notAfter: now + READER_CERT_DAYS * 86400,
+                  revoked: false,
+                });
+                fund.directoryVersion++;
+                saveFund(dir, fund);
+              }
+              return { version: fund.directoryVersion, envelope: directoryOf(fund, k.root, now) };
+            },
+            configFor: (version) => {
+              const c: ReaderConfig = {
+                fundId,
+                readerId,
+                version,
+                issuedAt: now,
+                vendorName,
+                categories,
+                perTapMax,
+                perCardDayMax,
+                readerDayMax,
+                offlineDays: 14,
+                minBlocklistVersion: fund.blocklistVersion,
+                utcOffsetMin: 60,
+                signerKeyId: kidOf(k.operator),
+              };
+              return signConfig(c, k.operator);
+            },
+            blocklist: { version: fund.blocklistVersion, envelope: blocklistOf(fund, k.operator, now) },
+          },
+          (_name, i, total) => io.progress('Mise en service', i - 1, total),
+        ),
+      );
+      io.progress('Mise en service', 8, 8);
+      const lines = [
+        'Lecteur n° ' + readerId + ' prêt (clé publique ' + toHex(r.publicKey).substring(0, 16) + '…)',
+      ];
+      for (const s of r.steps)
+        lines.push('  ' + (s.done ? '✓ ' : '= ') + names[s.name] + (s.done ? '' : ' (déjà à jour)'));
+      lines.push('  certificat valable jusqu’au ' + date(r.info.certificateNotAfter));
+      return out(lines, {
+        readerId,
+        publicKey: toHex(r.publicKey),
+        steps: r.steps,
+        state: r.info.state,
+        configVersion: r.info.configVersion,
+        directoryVersion: r.info.directoryVersion,
+        blocklistVersion: r.info.blocklistVersion,
+      });
+    },
+  });
+
+  registerCommand({
+    path: ['lecteur', 'releve'],
+    alias: ['reader', 'pull'],
+    summary: {
+      fr: 'Relève le journal du lecteur (vérifié, conservé, puis acquitté) ; sans risque à relancer',
+      en: 'Pull the reader log (verified, stored, then acknowledged); safe to re-run',
+    },
+    options: [
+      CAISSE,
+      PORT,
+      opt(
+        'regler-heure',
+        'boolean',
+        'remettre le lecteur à l’heure s’il dérive',
+        'set the reader clock if off',
+        'set-clock',
+      ),
+    ],
+    async run(v, io) {
+      const { dir, fund } = needFund(v);
+      const path = needPort(v);
+      const k = await keys(dir, io);
+      const fundId = fromHex(fund.fundId);
+      const store = openPullStore(join(dir, PULL_DB_FILE));
+      try {
+        const res = await withReader(path, async (c) => {
+          const info = await c.hello();
+          const kr = known(fund, info);
+          checkReader(info, fundId, kr);
+          const opCert = fromHex(fund.operatorCertificate);
+          const r = await c.pull(info, fundId, kr as KnownReader, store, k.operator, opCert, (d, t) =>
+            io.progress('Relevé du journal', d, t),
+          );
+          let clockSet = false;
+          if (Math.abs(r.clockDrift) > MAX_CLOCK_DRIFT_S && v['regler-heure'] === true) {
+            await setClock(c, fundId, kr!.readerId, k.operator, opCert, k.root);
+            clockSet = true;
+          }
+          return { info, r, clockSet };
+        });
+        const { info, r, clockSet } = res;
+        const lines = [
+          'Lecteur n° ' +
+            info.readerId +
+            ' : ' +
+            r.newRecords +
+            (r.newRecords > 1 ? ' nouveaux relevés' : ' nouveau relevé') +
+            ' (n° ' +
+            r.fromSeq +
+            ' à ' +
+            r.storedSeq +
+            '), ' +
+            store.count(fundId, info.readerId as number) +
+            ' conservés en tout',
+        ];
+        if (r.checkpointSeq !== null)
+          lines.push('  chaîne et point de contrôle signé vérifiés jusqu’au n° ' + r.checkpointSeq);
+        lines.push(
+          r.acked
+            ? '  acquitté : le lecteur peut libérer sa mémoire'
+            : '  NON acquitté : le lecteur garde tout',
+        );
+        let exit = EXIT_OK;
+        if (r.gap !== null) {
+          lines.push('  ANOMALIE ' + r.gap.code + ' après le n° ' + r.gap.afterSeq + ' : ' + r.gap.message);
+          lines.push('  ce qui a été vérifié est conservé ; rien n’est acquitté. Signalez-le au trésorier.');
+          exit = EXIT_FINDINGS;
+        }
+        if (Math.abs(r.clockDrift) > MAX_CLOCK_DRIFT_S) {
+          lines.push(
+            '  horloge du lecteur ' +
+              driftText(r.clockDrift) +
+              (clockSet ? ' : remise à l’heure' : ' : relancez avec --regler-heure'),
+          );
+          if (!clockSet) exit = EXIT_FINDINGS;
+        }
+        return out(
+          lines,
+          { readerId: info.readerId, ...r, clockSet, stored: store.count(fundId, info.readerId as number) },
+          exit,
+        );
+      } finally {
+        store.close();
+      }
+    },
+  });
+
+  registerCommand({
+    path: ['lecteur', 'etat'],
+    alias: ['reader', 'status'],
+    summary: {
+      fr: 'État du lecteur : version, horloge, journal, certificat, dernier relevé',
+      en: 'Reader status',
+    },
+    options: [CAISSE, PORT],
+    async run(v) {
+      const dir = fundDir(v.caisse as string | undefined);
+      const fund = loadFund(dir);
+      const info = await withReader(needPort(v), (c) => c.hello());
+      const now = nowSeconds();
+      const drift = info.readerTime - now;
+      const held = info.logNextSeq - info.logFirstSeq;
+      let lastPull: { seq: number; time: number } | null = null;
+      const foreign = fund !== null && info.fundId !== null && toHex(info.fundId) !== fund.fundId;
+      if (fund !== null && info.readerId !== null && existsSync(join(dir, PULL_DB_FILE))) {
+        const s = openPullStore(join(dir, PULL_DB_FILE));
+        lastPull = s.lastAck(fromHex(fund.fundId), info.readerId);
+        s.close();
+      }
+      const states = ['vierge', 'clé créée, sans certificat', 'en service', 'maintenance'];
+      const certDays =
+        info.certificateNotAfter === null ? null : Math.floor((info.certificateNotAfter - now) / 86400);
+      const lines = [
+        'Lecteur ' +
+          (info.readerId === null ? '(sans numéro)' : 'n° ' + info.readerId) +
+          ' — ' +
+          states[info.state],
+        '  micrologiciel      ' +
+          info.firmwareVersion +
+          ' (' +
+          info.board +
+          '), protocole ' +
+          info.protocolVersion,
+        '  caisse             ' +
+          (info.fundId === null ? '—' : toHex(info.fundId) + (foreign ? ' (AUTRE CAISSE)' : '')),
+        '  horloge            ' + date(info.readerTime) + ', ' + driftText(drift),
+        '  journal            ' +
+          held +
+          ' relevés en mémoire sur ~' +
+          info.logCapacity +
+          ' (' +
+          Math.round((100 * held) / Math.max(1, info.logCapacity)) +
+          ' %), prochain n° ' +
+          info.logNextSeq +
+          ', acquitté jusqu’au n° ' +
+          info.logAckedSeq,
+        '  certificat         ' +
+          (certDays === null
+            ? 'aucun'
+            : 'jusqu’au ' + date(info.certificateNotAfter) + ' (' + certDays + ' jours)'),
+        '  dernier relevé     ' +
+          date(info.lastSyncTime) +
+          (lastPull ? ' (ici : n° ' + lastPull.seq + ' le ' + date(lastPull.time) + ')' : ''),
+        '  versions           configuration ' +
+          info.configVersion +
+          ', annuaire ' +
+          info.directoryVersion +
+          ', liste de blocage ' +
+          info.blocklistVersion,
+      ];
+      const findings =
+        foreign ||
+        Math.abs(drift) > MAX_CLOCK_DRIFT_S ||
+        (certDays !== null && certDays < 14) ||
+        info.state !== READER_STATE_PROVISIONED;
+      return out(
+        lines,
+        {
+          ...info,
+          fundId: info.fundId === null ? null : toHex(info.fundId),
+          readerPublicKey: info.readerPublicKey === null ? null : toHex(info.readerPublicKey),
+          clockDrift: drift,
+          logHeld: held,
+          certificateDaysLeft: certDays,
+          lastPull,
+          foreignFund: foreign,
+        },
+        findings ? EXIT_FINDINGS : EXIT_OK,
+      );
+    },
+  });
+
+  registerCommand({
+    path: ['lecteur', 'maintenance'],
+    alias: ['reader', 'maintenance'],
+    summary: {
+      fr: 'Rend la console USB à l’Espruino (pour reflasher) ; --retour relance le micrologiciel carnet',
+      en: 'Give the USB console back to Espruino (to re-flash); --back restarts the carnet firmware',
+    },
+    options: [
+      CAISSE,
+      PORT,
+      opt('retour', 'boolean', 'revenir de la maintenance', 'leave maintenance', 'back'),
+    ],
+    async run(v, io) {
+      const path = needPort(v);
+      if (v.retour === true) {
+        // In maintenance the port is Espruino's REPL: Ctrl-C clears the line, \x10 (Ctrl-P) runs the
+        // line without echo, load() restarts from Storage's .bootcde, which moves the console off USB.
+        const port = await openPort(path);
+        await new Promise<void>((res) =>
+          port.write(Buffer.from('\x03\x10load()\n'), () => port.drain(() => res())),
+        );
+        await closePort(port);
+        return out(['Micrologiciel carnet relancé sur ' + path], { path, back: true });
+      }
+      const { dir, fund } = needFund(v);
+      const k = await keys(dir, io);
+      const fundId = fromHex(fund.fundId);
+      await withReader(path, async (c) => {
+        const info = await c.hello();
+        checkReader(info, fundId, known(fund, info));
+        await enterMaintenance(
+          c,
+          fundId,
+          info.readerId as number,
+          k.operator,
+          fromHex(fund.operatorCertificate),
+        );
+      });
+      return out(['Lecteur en maintenance : la console Espruino est sur ' + path], {
+        path,
+        maintenance: true,
+      });
+    },
+  });
+}
