@@ -489,6 +489,71 @@ function drafts(): { [structure: string]: { notes: string; cases: Draft[] } } {
         expect: 'STRUCT_SHAPE',
         flags: ['oversized'],
       },
+      // Version 2 (SPEC.md §5.1): a one-off credit in one month of the validity.
+      {
+        comment: "v2: credit of 42,10 € in the first month (a lost card's balance given back)",
+        context: vCtx,
+        bytes: signVoucher(
+          { ...F.voucherFlat, serial: 2, credit: { month: F.NOV_2026, amount: 4210 } },
+          F.issuer,
+        ),
+        expect: null,
+        flags: ['valid', 'v2'],
+      },
+      {
+        comment: 'v2: credit of 2 000 € (MAX_VOUCHER_CREDIT)',
+        context: vCtx,
+        bytes: signVoucher(
+          { ...F.voucherFlat, serial: 2, credit: { month: F.NOV_2026 + 3, amount: 200000 } },
+          F.issuer,
+        ),
+        expect: null,
+        flags: ['valid', 'v2', 'max'],
+      },
+      {
+        comment: 'v2: credit of 2 000,01 €',
+        context: vCtx,
+        bytes: signVoucher(
+          { ...F.voucherFlat, serial: 2, credit: { month: F.NOV_2026, amount: 200001 } },
+          F.issuer,
+        ),
+        expect: 'STRUCT_RANGE',
+        flags: ['v2', 'max+1'],
+      },
+      {
+        comment: 'v2: credit in a month after the validity',
+        context: vCtx,
+        bytes: signVoucher(
+          { ...F.voucherFlat, serial: 2, credit: { month: F.NOV_2026 + 12, amount: 100 } },
+          F.issuer,
+        ),
+        expect: 'STRUCT_RANGE',
+        flags: ['v2', 'range'],
+      },
+      {
+        comment: 'version 2 with the ten fields of version 1',
+        context: vCtx,
+        bytes: sealEnvelope(withField(vBody, 1, 2), F.issuer),
+        expect: 'STRUCT_VERSION',
+        flags: ['v2', 'wrong-version'],
+      },
+      {
+        comment: 'version 1 with an eleventh field',
+        context: vCtx,
+        bytes: sealEnvelope(
+          cborEncode((require_cbor_decode(vBody) as CborValue[]).concat([[F.NOV_2026, 100]])),
+          F.issuer,
+        ),
+        expect: 'STRUCT_SHAPE',
+        flags: ['shape'],
+      },
+      {
+        comment: 'version 3',
+        context: vCtx,
+        bytes: sealEnvelope(withField(vBody, 1, 3), F.issuer),
+        expect: 'STRUCT_VERSION',
+        flags: ['wrong-version'],
+      },
     ],
   };
 

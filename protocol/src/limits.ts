@@ -31,6 +31,9 @@ export const MAX_AMOUNT_CENTS = 100000000;
 export const MAX_MONTHLY_ALLOCATION = 100000;
 /** Extra household persons in rule 2: 15 covers large households; beyond is a data-entry error. */
 export const MAX_EXTRA_PERSONS = 15;
+/** A v2 voucher's one-off credit (a lost card's balance given back): at most a month's maximum allocation
+ * plus the most that can be carried over into it (a carry cap is ≤ MAX_MONTHLY_ALLOCATION). */
+export const MAX_VOUCHER_CREDIT = 200000;
 /** Parts in rule 3 ("parts" of 25 €): 40 parts is 1 000 €, the monthly maximum above. */
 export const MAX_PARTS = 40;
 /** A voucher allocates for at most 24 months before a desk renewal: members' situations change, and

@@ -361,14 +361,39 @@ describe('carnet carte … end to end through pcscd', () => {
     expect(repl.json.pseudonym).not.toBe(pseudoA);
     expect(repl.json.ledgerState).toBe(true);
     expect(repl.json.oldBalanceNow).toBe(9000 - 4000);
-    // Renewed 2027-01 for 6 months (to 2027-06). 2027-01-11 + 8 weeks = 2027-03-08: the new voucher
-    // starts with the first month after the quarantine and ends with the old one.
-    expect(repl.json.startMonth).toBe('2027-04');
+    // Renewed 2027-01 for 6 months (to 2027-06), replaced on 2027-01-11: the new voucher allocates from
+    // next month to the old one's end; January's balance comes back after the quarantine.
+    expect(repl.json.startMonth).toBe('2027-02');
     expect(repl.json.endMonth).toBe('2027-06');
     const readB = await carnet(dir, ['carte', 'lire', ...F, ...rd], { CARNET_NOW: later });
     expect(readB.code).toBe(1); // not valid yet: findings
     expect(readB.json.status).toBe('pas_encore_valide');
-    expect(String(readB.json.message)).toMatch(/bon valable à partir de 2027-04/);
+    expect(String(readB.json.message)).toMatch(/bon valable à partir de 2027-02/);
+    // After the 8-week quarantine (2027-03-08), the lost card's January balance comes back as a credit.
+    const afterQuarantine = String(Number(later) + 57 * 86400);
+    const rest = await time(
+      'carte restituer',
+      carnet(
+        dir,
+        [
+          'carte',
+          'restituer',
+          ...F,
+          ...rd,
+          '--cle-emetteur',
+          'emission.cle',
+          '--grand-livre',
+          'grand-livre.json',
+        ],
+        {
+          CARNET_NOW: afterQuarantine,
+        },
+      ),
+    );
+    expect(rest.stderr).toBe('');
+    expect(rest.code).toBe(0);
+    expect(rest.json.restored).toBe(9000 - 4000);
+    expect(rest.json.from).toBe(pseudoA);
     const dumpB = await dumpThroughPcsc(tagB);
     await take(cardB);
 

@@ -17,6 +17,7 @@ import {
   inspectCard,
   issueCard,
   replaceCard,
+  restoreBalance,
 } from '../../host/src/desk/desk';
 import { EMPTY_LEDGER, JsonLedgerView, LedgerDbView } from '../../host/src/desk/ledger-view';
 import { loadPending, signPending } from '../../host/src/desk/pending-blocklist';
@@ -66,7 +67,7 @@ describe('block', () => {
 });
 
 describe('replace a lost card', () => {
-  it('blocks the old one, starts the new voucher after the quarantine, balance from the ledger', async () => {
+  it('blocks the old one, the new voucher allocates from next month, balance from the ledger', async () => {
     const { ctx, pending } = withRegistry();
     const old = await issueCard(
       await tap(new VirtualTag('NTAG215')),
@@ -105,8 +106,8 @@ describe('replace a lost card', () => {
     expect(pending.pending.map((p) => p.pseudonym)).toEqual([old.pseudonym]);
     expect(r.oldBalanceNow).toBe(7000 - 2500);
     expect(r.ledgerState).toBe(true);
-    // 2026-11-10 + 8 weeks = 2027-01-05: first month starting after it is 2027-02; old voucher ends 2027-10.
-    expect(r.startMonth).toBe('2027-02');
+    // Replaced on 2026-11-10: the new card allocates from 2026-12 to the old voucher's end, 2027-10.
+    expect(r.startMonth).toBe('2026-12');
     expect(r.endMonth).toBe('2027-10');
     expect(ctx.registry?.byPseudonym(old.pseudonym)?.status).toBe('remplacee');
     expect(ctx.registry?.byName('Ana')?.pseudonym).toBe(r.pseudonym);
@@ -115,7 +116,8 @@ describe('replace a lost card', () => {
     expect(rep.balance?.available).toBe(0);
     const inFeb = await inspectCard(await tap(tag), ctx, NOW + 90 * 86400);
     expect(inFeb.status).toBe('valide');
-    expect(inFeb.balance?.available).toBe(7000);
+    // December and January went unspent: carried over, capped at 30 € (the 'foyer' profile).
+    expect(inFeb.balance?.available).toBe(7000 + 3000);
     // Quarantine 0 starts next month; no ledger: balance computed from the voucher alone.
     const { ctx: c2, pending: p2 } = withRegistry();
     const o2 = await issueCard(
@@ -159,10 +161,9 @@ describe('replace a lost card', () => {
         quarantineWeeks: MAX_QUARANTINE_WEEKS,
       },
     );
-    // The old voucher is over by then: the new card gets the fund's standard validity.
-    // 2026-11-10 + 104 weeks = 2028-11-07: first month after it 2028-12, for 12 months.
-    expect(r.startMonth).toBe('2028-12');
-    expect(r.endMonth).toBe('2029-11');
+    // The quarantine only delays the restitution: the new card allocates from next month on.
+    expect(r.startMonth).toBe('2026-12');
+    expect(r.endMonth).toBe('2027-10');
   });
 
   it('a replacement torn mid-write is finished by the re-run on the same new card', async () => {
@@ -194,6 +195,76 @@ describe('replace a lost card', () => {
   });
 });
 
+describe('restitution of a lost card’s balance (voucher version 2 credit)', () => {
+  async function replaced() {
+    const { ctx, pending } = withRegistry();
+    const old = await issueCard(
+      await tap(new VirtualTag('NTAG215')),
+      ctx,
+      { name: 'Eve', householdSize: 2, parts: null },
+      W,
+    );
+    const month = monthOfTime(NOW, 60);
+    const ledger = new JsonLedgerView({
+      states: [
+        {
+          pseudonym: old.pseudonym,
+          month,
+          cardSeq: 1,
+          carried: 0,
+          spent: 2500,
+          time: NOW - 3600,
+          voucherSerial: 1,
+        },
+        // Spent by whoever found the card after it was blocked: the fund's loss, not the member's.
+        {
+          pseudonym: old.pseudonym,
+          month,
+          cardSeq: 2,
+          carried: 0,
+          spent: 6000,
+          time: NOW + 3600,
+          voucherSerial: 1,
+        },
+      ],
+    });
+    const tag = new VirtualTag('NTAG215');
+    const r = await replaceCard(await tap(tag), ctx, pending, ledger, old.pseudonym, {
+      ...W,
+      quarantineWeeks: 8,
+    });
+    return { ctx, ledger, tag, r, old };
+  }
+
+  it('refuses during the quarantine, then adds the balance at the block as a credit this month, once', async () => {
+    const { ctx, ledger, tag, r, old } = await replaced();
+    const early = await deskError(
+      restoreBalance(await tap(tag), ctx, ledger, { ...W, now: NOW + 7 * 86400 }),
+    );
+    expect(early.code).toBe('QUARANTINE_RUNNING');
+    expect(early.message).toMatch(/quarantaine en cours jusqu’au 2027-01-05/);
+    const later = NOW + 60 * 86400; // 2027-01-09
+    const done = await restoreBalance(await tap(tag), ctx, ledger, { ...W, now: later });
+    expect(done.restored).toBe(7000 - 2500);
+    expect(done.from).toBe(old.pseudonym);
+    expect(done.pseudonym).toBe(r.pseudonym);
+    expect(done.serial).toBe(2);
+    const rep = await inspectCard(await tap(tag), ctx, later);
+    expect(rep.status).toBe('valide');
+    expect(rep.balance?.available).toBe(7000 + 4500);
+    const again = await deskError(restoreBalance(await tap(tag), ctx, ledger, { ...W, now: later }));
+    expect(again.code).toBe('ALREADY_RESTORED');
+  });
+
+  it('a card that replaced nothing has nothing to restore', async () => {
+    const { ctx } = withRegistry();
+    const tag = new VirtualTag('NTAG215');
+    await issueCard(await tap(tag), ctx, { name: 'Fa', householdSize: 1, parts: null }, W);
+    const e = await deskError(restoreBalance(await tap(tag), ctx, EMPTY_LEDGER, W));
+    expect(e.code).toBe('NO_RESTITUTION');
+  });
+});
+
 describe('ledger views', () => {
   it('LedgerDbView asks the ledger’s ops table for the highest card_seq, voided operations excluded', async () => {
     const seen: unknown[][] = [];
@@ -215,9 +286,12 @@ describe('ledger views', () => {
     });
     expect(await view.lastStateOf('ffffffffffffffff')).toBeNull();
     expect(String(seen[0][0])).toMatch(
-      /FROM ops WHERE pseudonym = \? AND status <> \? ORDER BY card_seq DESC/,
+      /FROM ops WHERE pseudonym = \? AND status <> \? AND time <= \? ORDER BY card_seq DESC/,
     );
     expect((seen[0][1] as unknown[])[1]).toBe(2);
+    expect((seen[0][1] as unknown[])[2]).toBe(4294967295);
+    await view.lastStateOf('0102030405060708', NOW);
+    expect((seen[2][1] as unknown[])[2]).toBe(NOW);
   });
 
   it('JsonLedgerView keeps the highest card_seq of a pseudonym', async () => {

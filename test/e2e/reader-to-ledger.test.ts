@@ -28,6 +28,10 @@ import { MSG_GET_CHECKPOINT, MSG_PULL_LOG } from '../../protocol/src/messages';
 import { encodeFundBundle, encodeLogExport } from '../../host/src/ledger/export';
 import { Ledger } from '../../host/src/ledger/ledger';
 import { reconcile } from '../../host/src/ledger/reconcile';
+import { monthCsv, vendorCsv } from '../../host/src/ledger/outputs';
+import { reportHtml } from '../../host/src/ledger/report';
+import { MemberRegistry } from '../../host/src/desk/registry';
+import { toHex } from '../../protocol/src/bytes';
 
 const dir = mkdtempSync(join(tmpdir(), 'carnet-e2e-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -111,6 +115,37 @@ describe('reader → serial pull → log export → ledger', () => {
     expect(rec.available).toBe(6500);
     expect(rec.unspent).toBe(6500 - covered);
     expect(rec.available).toBe(rec.debited + rec.unspent - rec.overspend);
+
+    // Issue 7: the vendor's exports carry no member's name (the desk registry holds the only link from a
+    // pseudonym to a person) — nor the pseudonym itself.
+    const registry = MemberRegistry.open(join(dir, 'registre.chiffre'), 'phrase de test');
+    const pseudonym = toHex(voucherFlat.pseudonym);
+    registry.upsert({
+      name: 'Alice Martin',
+      pseudonym,
+      householdSize: null,
+      parts: null,
+      uid: toHex(voucherFlat.cardUid),
+      serial: 1,
+      startMonth: voucherFlat.startMonth,
+      validityMonths: voucherFlat.validityMonths,
+      issuedAt: voucherFlat.issuedAt,
+      status: 'active',
+      blockedAt: null,
+      replacedBy: null,
+      replaces: null,
+    });
+    registry.save();
+    const exports = [
+      await vendorCsv(ledger, rec, rec.vendors[0].vendorId, null),
+      monthCsv(rec, null),
+      reportHtml(rec, new Map(), SIM_T + 86400),
+    ];
+    expect(exports[0]).toContain('41,49'); // the statement does list the sales, with French decimals
+    for (const e of exports) {
+      for (const name of registry.names()) expect(e.includes(name), name).toBe(false);
+      expect(e.toLowerCase().includes(pseudonym)).toBe(false);
+    }
     await ledger.close();
   });
 });

@@ -35,6 +35,7 @@ import {
   pseudonymOnCard,
   renewCard,
   replaceCard,
+  restoreBalance,
 } from '../desk/desk';
 import { FundProfile, loadFundProfile } from '../desk/fund';
 import { FileJournal } from '../desk/journal';
@@ -579,21 +580,50 @@ export function registerCarte(): void {
           ' à ' +
           r.endMonth +
           '.',
-        'Quarantaine de ' +
-          weeks +
-          ' semaines jusqu’au ' +
-          dateOf(r.quarantineEnds).slice(0, 10) +
-          ' : la nouvelle carte n’alloue rien avant ' +
-          r.startMonth +
-          '.',
         'Solde de l’ancienne carte ce mois-ci : ' +
           money(r.oldBalanceNow) +
           (r.ledgerState
             ? ' (d’après le grand livre)'
             : ' (grand livre sans état pour elle : calculé sur le bon seul)') +
-          ' ; à régler par la trésorerie après la quarantaine.',
+          '.',
+        'Quarantaine de ' +
+          weeks +
+          ' semaines jusqu’au ' +
+          dateOf(r.quarantineEnds).slice(0, 10) +
+          ' : ensuite, « carnet carte restituer » remet ce solde sur la nouvelle carte, recalculé sur le grand livre.',
       ];
       return ok(lines, { ...r, signedVersion });
+    }),
+  });
+
+  registerCommand({
+    path: ['carte', 'restituer'],
+    alias: ['card', 'restore'],
+    summary: {
+      fr: 'rendre le solde d’une carte perdue sur sa remplaçante, après la quarantaine',
+      en: 'give a lost card’s balance back on its replacement, after the quarantine',
+    },
+    options: [...common, O.cle, O.secret, O.livre],
+    run: run(async (v, io) => {
+      const s = await setup(v, io, { issuer: true, registry: true });
+      const ledger = await ledgerFor(str(v, 'grand-livre'));
+      const r = await withCard(v, (c) =>
+        restoreBalance(c, s.ctx, ledger, { now: now(), protect: false, force: false }),
+      );
+      const lines =
+        r.restored === 0
+          ? ['La carte perdue ' + r.from + ' n’avait plus rien ce mois-là : rien à restituer.']
+          : [
+              money(r.restored) +
+                ' de la carte perdue ' +
+                r.from +
+                ' ajoutés ce mois-ci sur la carte ' +
+                r.uid +
+                ' (bon n° ' +
+                r.serial +
+                ').',
+            ];
+      return ok(lines, r);
     }),
   });
 

@@ -3,8 +3,9 @@
 // (default ./caisse or $CARNET_CAISSE, host/src/link/fund-folder.ts); the passphrase is asked, or taken
 // from CARNET_PASSPHRASE.
 
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { SerialPort } from 'serialport';
 import { CliError, CommandIo, CommandOutput, OptionSpec, registerCommand } from '../cli/command';
 import {
@@ -34,6 +35,7 @@ import {
   setClock,
 } from '../link/reader-client';
 import { openPullStore } from '../link/pull-store';
+import { UploadError, UploadFile, uploadFirmware } from '../link/espruino-upload';
 import {
   FundFile,
   FundKeys,
@@ -398,6 +400,9 @@ export function registerLecteur(): void {
               };
               return signConfig(c, k.operator);
             },
+            forceConfig: ['vendeur', 'categories', 'plafond-passage', 'plafond-jour', 'fournisseur'].some(
+              (o) => v[o] !== undefined,
+            ),
             blocklist: { version: fund.blocklistVersion, envelope: blocklistOf(fund, k.operator, now) },
           },
           (_name, i, total) => io.progress('Mise en service', i - 1, total),
@@ -591,6 +596,81 @@ export function registerLecteur(): void {
         },
         findings ? EXIT_FINDINGS : EXIT_OK,
       );
+    },
+  });
+
+  registerCommand({
+    path: ['lecteur', 'installer'],
+    alias: ['reader', 'install'],
+    summary: {
+      fr: 'Installe le micrologiciel (lecteur en maintenance) : fichiers dans Storage, reprise, vérification CRC-32, redémarrage',
+      en: 'Install the firmware (reader in maintenance): Storage files, resumable, CRC-32 checked, reboot',
+    },
+    options: [
+      PORT,
+      opt(
+        'manifeste',
+        'string',
+        'manifeste du micrologiciel (défaut firmware/build/manifest.json)',
+        'firmware manifest',
+        'manifest',
+      ),
+    ],
+    async run(v, io) {
+      const path = needPort(v);
+      const manifestPath = (v.manifeste as string | undefined) ?? join('firmware', 'build', 'manifest.json');
+      if (!existsSync(manifestPath))
+        throw new CliError(
+          'MANIFESTE_ABSENT',
+          'manifeste introuvable : ' + manifestPath + ' (npm run build:firmware)',
+          EXIT_NOINPUT,
+        );
+      const m = JSON.parse(readFileSync(manifestPath, 'utf8')) as {
+        files: { file: string; storageName: string | null; sha256: string }[];
+        nativeBlob: { storageName: string; file: string | null };
+      };
+      const base = join(dirname(manifestPath), '..');
+      const files: UploadFile[] = [];
+      for (const f of m.files) {
+        if (f.storageName === null) continue;
+        const bytes = new Uint8Array(readFileSync(join(base, f.file)));
+        if (createHash('sha256').update(bytes).digest('hex') !== f.sha256)
+          throw new CliError('FICHIER_MODIFIE', f.file + ' ne correspond pas au manifeste', EXIT_DATAERR);
+        files.push({ name: f.storageName, bytes });
+      }
+      if (m.nativeBlob.file !== null && existsSync(join(base, m.nativeBlob.file)))
+        files.push({
+          name: m.nativeBlob.storageName,
+          bytes: new Uint8Array(readFileSync(join(base, m.nativeBlob.file))),
+        });
+      // The loader last: a cut upload never leaves a .bootcde pointing at half a bundle.
+      files.sort((a, b) => (a.name === '.bootcde' ? 1 : 0) - (b.name === '.bootcde' ? 1 : 0));
+      const port = await openPort(path);
+      try {
+        const r = await uploadFirmware(port, files, (d, t) => io.progress('Installation', d, t), true);
+        return out(
+          r
+            .map(
+              (x) =>
+                '  ' +
+                x.name.padEnd(16) +
+                x.bytes +
+                ' octets (' +
+                x.chunksWritten +
+                ' blocs écrits, ' +
+                x.chunksSkipped +
+                ' déjà en place), CRC-32 vérifié',
+            )
+            .concat(['Micrologiciel installé ; le lecteur redémarre.']),
+          r,
+        );
+      } catch (e) {
+        if (e instanceof UploadError)
+          throw new CliError(e.code, e.message, e.code === 'REPL_SILENT' ? EXIT_UNAVAILABLE : EXIT_DATAERR);
+        throw e;
+      } finally {
+        await closePort(port);
+      }
     },
   });
 

@@ -21,7 +21,13 @@ import {
   regionOf,
 } from '../../../protocol/src/card';
 import { Ed25519Signer, ProtocolCrypto } from '../../../protocol/src/crypto/types';
-import { CARD_UID_BYTES, MAX_U32, MAX_VOUCHER_BYTES, PSEUDONYM_BYTES } from '../../../protocol/src/limits';
+import {
+  CARD_UID_BYTES,
+  MAX_U32,
+  MAX_VOUCHER_BYTES,
+  MAX_VOUCHER_CREDIT,
+  PSEUDONYM_BYTES,
+} from '../../../protocol/src/limits';
 import { signatureValid } from '../../../protocol/src/structures/envelope';
 import { ReaderDirectory, findDirectoryEntry, keyId } from '../../../protocol/src/structures/keys';
 import { SpendState, balanceFor, openStateInRegion } from '../../../protocol/src/structures/state';
@@ -29,12 +35,13 @@ import {
   AllocationRule,
   CarryPolicy,
   Voucher,
+  VoucherCredit,
   allocationForMonth,
   monthlyAllocation,
   openVoucherInRegion,
   signVoucher,
 } from '../../../protocol/src/structures/voucher';
-import { monthLabel, monthOfTime, monthStartTime } from '../../../protocol/src/time';
+import { monthLabel, monthOfTime } from '../../../protocol/src/time';
 import { CardIo, DeskError } from './card-io';
 import { FundProfile, MemberRuleInput, carryFor, ruleFor } from './fund';
 import { DeskOp, Journal, JournalEntry, PlanStep } from './journal';
@@ -682,6 +689,7 @@ function buildVoucher(
   validityMonths: number,
   serial: number,
   now: number,
+  credit?: VoucherCredit,
 ): Uint8Array {
   const v: Voucher = {
     fundId: ctx.profile.fundId,
@@ -695,6 +703,7 @@ function buildVoucher(
     issuedAt: now,
     serial,
   };
+  if (credit !== undefined) v.credit = credit;
   const env = signVoucher(v, issuer);
   if (env.length > MAX_VOUCHER_BYTES) throw new Error('voucher envelope larger than its card region');
   return env;
@@ -828,7 +837,7 @@ export async function issueCard(
 export async function renewCard(
   io: CardIo,
   ctx: DeskContext,
-  o: WriteOptions & { member?: MemberRuleInput },
+  o: WriteOptions & { member?: MemberRuleInput; credit?: VoucherCredit },
 ): Promise<IssueResult> {
   const issuer = requireIssuer(ctx);
   const p = await prepare(io, ctx, o.now);
@@ -863,6 +872,7 @@ export async function renewCard(
     ctx.profile.validityMonths,
     old.serial + 1,
     o.now,
+    o.credit,
   );
   const l = p.id.layout;
   const all = [{ page: l.header.firstPage, hex: ZERO_PAGE }].concat(
@@ -931,9 +941,12 @@ export interface ReplaceResult extends IssueResult {
 }
 
 /**
- * Replaces a lost card: blocks the old pseudonym now; the new card's voucher (new pseudonym) starts with
- * the first month that begins after the quarantine, so nothing the old card may still spend offline is
- * paid twice; it allocates the months the old voucher had left.
+ * Replaces a lost card: blocks the old pseudonym now; the new card's voucher (new pseudonym) allocates
+ * from next month on, for the months the old voucher had left, so the member is never without an
+ * allocation. What the lost card still held in the month it was blocked comes back later, once the
+ * quarantine is over and every reader's log of that time has reached the ledger (restoreBalance): a
+ * version-2 voucher credit (SPEC.md §5.1). The quarantine stops a finder or thief who spends the old card
+ * offline before the blocklist reaches the readers from being paid out twice.
  */
 export async function replaceCard(
   io: CardIo,
@@ -964,8 +977,8 @@ export async function replaceCard(
   const newlyBlocked = blockPseudonym(ctx, pending, oldPseudonym, o.now, 'remplacee');
   const offset = ctx.profile.utcOffsetMin;
   const quarantineEnds = o.now + o.quarantineWeeks * SECONDS_PER_WEEK;
-  let start = monthOfTime(quarantineEnds, offset);
-  if (monthStartTime(start, offset) < quarantineEnds) start += 1;
+  // The current month stays the old card's: its balance is what the restitution gives back.
+  const start = monthOfTime(o.now, offset) + 1;
   const oldEnd = old.startMonth + old.validityMonths;
   const validity = oldEnd > start ? oldEnd - start : ctx.profile.validityMonths;
   const rule = ruleFor(ctx.profile, old);
@@ -1010,6 +1023,114 @@ export async function replaceCard(
   old.status = 'remplacee';
   old.replacedBy = r.pseudonym;
   if (old.blockedAt === null) old.blockedAt = o.now;
+  const fresh = ctx.registry.byPseudonym(r.pseudonym);
+  if (fresh !== null && fresh.restitution === undefined) {
+    fresh.restitution = {
+      from: oldPseudonym,
+      blockedAt: old.blockedAt,
+      blockMonth: monthOfTime(old.blockedAt, offset),
+      quarantineEnds,
+      restored: null,
+    };
+  }
   ctx.registry.save();
   return { ...r, oldPseudonym, quarantineEnds, oldBalanceNow, ledgerState: last !== null, newlyBlocked };
+}
+
+/** The lost card's voucher as the registry remembers it (to compute its balance from ledger states). */
+function voucherOfEntry(ctx: DeskContext, e: MemberEntry): Voucher {
+  return {
+    fundId: ctx.profile.fundId,
+    pseudonym: fromHex(e.pseudonym),
+    cardUid: fromHex(e.uid),
+    rule: ruleFor(ctx.profile, e),
+    startMonth: e.startMonth,
+    validityMonths: e.validityMonths,
+    carry: carryFor(ctx.profile),
+    issuerKeyId: new Uint8Array(8),
+    issuedAt: e.issuedAt,
+    serial: e.serial,
+  };
+}
+
+export interface RestoreResult extends IssueResult {
+  /** Cents given back on the card (0: the lost card had nothing left). */
+  restored: number;
+  /** Pseudonym of the lost card. */
+  from: string;
+}
+
+/**
+ * Gives a lost card's balance back on its replacement, once the quarantine is over (issue 7): the
+ * balance the lost card held, in the month it was blocked, according to the ledger's last state written
+ * at or before the block. Spending by whoever held the old card after the block is the fund's loss
+ * (bounded by the readers' limits and caught at reconciliation), not the member's. Written as a renewal
+ * of the new card's voucher (serial + 1) with a version-2 credit in the current month.
+ */
+export async function restoreBalance(
+  io: CardIo,
+  ctx: DeskContext,
+  ledger: LedgerView,
+  o: WriteOptions,
+): Promise<RestoreResult> {
+  if (ctx.registry === null)
+    throw new DeskError('REGISTRY_MISSING', 'la restitution a besoin du registre des membres');
+  const id = await identifyCard(io);
+  const parsed = parseImage(ctx, id, await readImage(io, id), o.now);
+  const v = parsed.voucher;
+  if (v === null)
+    throw new DeskError('CARD_NOT_RENEWABLE', 'restitution impossible : ' + parsed.report.message);
+  const entry = ctx.registry.byPseudonym(toHex(v.pseudonym));
+  const rest = entry === null ? undefined : entry.restitution;
+  if (entry === null || rest === undefined)
+    throw new DeskError('NO_RESTITUTION', 'cette carte ne remplace pas une carte perdue : rien à restituer');
+  if (rest.restored !== null)
+    throw new DeskError('ALREADY_RESTORED', 'solde déjà restitué (' + rest.restored + ' centimes)');
+  if (o.now < rest.quarantineEnds) {
+    throw new DeskError(
+      'QUARANTINE_RUNNING',
+      'quarantaine en cours jusqu’au ' +
+        new Date(rest.quarantineEnds * 1000).toISOString().slice(0, 10) +
+        ' : revenez après',
+    );
+  }
+  const lost = ctx.registry.byPseudonym(rest.from);
+  if (lost === null) throw new DeskError('MEMBER_UNKNOWN', 'carte perdue inconnue du registre');
+  const last = await ledger.lastStateOf(rest.from, rest.blockedAt);
+  const oldVoucher = voucherOfEntry(ctx, lost);
+  const asState: SpendState | null =
+    last === null
+      ? null
+      : {
+          pseudonym: oldVoucher.pseudonym,
+          voucherSerial: last.voucherSerial,
+          month: last.month,
+          cardSeq: last.cardSeq,
+          carried: last.carried,
+          spent: last.spent,
+          lastAmount: 0,
+          readerId: 1,
+          logSeq: 1,
+          time: last.time,
+          prev: new Uint8Array(16),
+        };
+  const balance = Math.max(0, balanceFor(oldVoucher, asState, rest.blockMonth));
+  const amount = Math.min(balance, MAX_VOUCHER_CREDIT);
+  if (amount === 0) {
+    rest.restored = 0;
+    ctx.registry.save();
+    const same = parseImage(ctx, id, await readImage(io, id), o.now);
+    return {
+      ...resultFromCard({ id, parsed: same, resumed: null }, same.report.writeProtected, 0, 0),
+      restored: 0,
+      from: rest.from,
+    };
+  }
+  const month = monthOfTime(o.now, ctx.profile.utcOffsetMin);
+  const r = await renewCard(io, ctx, { ...o, credit: { month: Math.max(month, v.startMonth), amount } });
+  rest.restored = amount;
+  const after = ctx.registry.byPseudonym(toHex(v.pseudonym));
+  if (after !== null) after.restitution = rest;
+  ctx.registry.save();
+  return { ...r, restored: amount, from: rest.from };
 }

@@ -18,8 +18,11 @@ export interface LedgerStateView {
 }
 
 export interface LedgerView {
-  /** The state with the highest card_seq the ledger holds for this pseudonym, or null. */
-  lastStateOf(pseudonymHex: string): Promise<LedgerStateView | null>;
+  /**
+   * The state with the highest card_seq the ledger holds for this pseudonym, or null; with `before`,
+   * among the states written at or before that time (a lost card's balance when it was blocked).
+   */
+  lastStateOf(pseudonymHex: string, before?: number): Promise<LedgerStateView | null>;
 }
 
 export class JsonLedgerView implements LedgerView {
@@ -37,9 +40,10 @@ export class JsonLedgerView implements LedgerView {
     }
   }
 
-  lastStateOf(pseudonymHex: string): Promise<LedgerStateView | null> {
+  lastStateOf(pseudonymHex: string, before?: number): Promise<LedgerStateView | null> {
     let best: LedgerStateView | null = null;
     for (const s of this.states) {
+      if (before !== undefined && s.time > before) continue;
       if (s.pseudonym === pseudonymHex && (best === null || s.cardSeq > best.cardSeq)) best = s;
     }
     return Promise.resolve(best);
@@ -57,12 +61,12 @@ const OP_VOIDED = 2;
 export class LedgerDbView implements LedgerView {
   constructor(private readonly ledger: LedgerQuery) {}
 
-  async lastStateOf(pseudonymHex: string): Promise<LedgerStateView | null> {
+  async lastStateOf(pseudonymHex: string, before?: number): Promise<LedgerStateView | null> {
     // A voided sale never reached the card for good; every other operation carries a card state.
     const rows = await this.ledger.query(
       'SELECT month, card_seq, carried, spent, time, voucher_serial FROM ops WHERE pseudonym = ? AND status <> ? ' +
-        'ORDER BY card_seq DESC LIMIT 1',
-      [Buffer.from(pseudonymHex, 'hex'), OP_VOIDED],
+        'AND time <= ? ORDER BY card_seq DESC LIMIT 1',
+      [Buffer.from(pseudonymHex, 'hex'), OP_VOIDED, before === undefined ? 4294967295 : before],
     );
     if (rows.length === 0) return null;
     const r = rows[0];

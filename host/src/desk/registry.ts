@@ -27,6 +27,22 @@ export interface MemberEntry {
   blockedAt: number | null;
   replacedBy: string | null;
   replaces: string | null;
+  /**
+   * On a replacement card: the lost card's balance to give back once the quarantine is over (issue 7),
+   * computed then from the ledger; absent on other cards.
+   */
+  restitution?: Restitution;
+}
+
+export interface Restitution {
+  /** Pseudonym of the lost card. */
+  from: string;
+  blockedAt: number;
+  /** Month index in which the lost card was blocked: its balance of that month is what is given back. */
+  blockMonth: number;
+  quarantineEnds: number;
+  /** Cents given back, once done; null while the quarantine runs. */
+  restored: number | null;
 }
 
 export interface RegistryData {

@@ -230,6 +230,18 @@ describe('carnet lecteur over a real pty pair', () => {
     expect(j.acked).toBe(false);
     expect(w.sim.reader.core.run.ackedSeq).toBe(acked);
   }, 30000);
+
+  it('maintenance gives the console back: the reader says so and refuses pulls', async () => {
+    const m = await cli(['lecteur', 'maintenance', '--port', w.rig.hostPath, '--caisse', w.dir]);
+    expect(m.code).toBe(0);
+    expect(w.sim.reader.core.maintenance).toBe(true);
+    const st = await cli(['lecteur', 'etat', '--port', w.rig.hostPath, '--caisse', w.dir, '--json']);
+    expect(JSON.parse(st.out).state).toBe(3);
+    expect(st.code).toBe(1);
+    const r = await cli(['lecteur', 'releve', '--port', w.rig.hostPath, '--caisse', w.dir, '--json']);
+    expect(r.code).toBe(69);
+    expect(r.out).toContain('MAINTENANCE');
+  }, 30000);
 });
 
 describe('carnet lecteur over a pty pair with seeded faults', () => {

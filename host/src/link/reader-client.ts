@@ -339,6 +339,8 @@ export interface ProvisionPlan {
   directoryFor(publicKey: Uint8Array): { version: number; envelope: Uint8Array };
   /** The configuration signed by the operator, with the given version. */
   configFor(version: number): Uint8Array;
+  /** Send the configuration even if the reader has one (the volunteer gave new settings). */
+  forceConfig: boolean;
   blocklist: { version: number; envelope: Uint8Array };
 }
 
@@ -421,14 +423,16 @@ export async function provision(
   steps.push({ name: 'cles', done: true });
   onStep('configuration', 5, TOTAL);
   // A new version each time: re-running after a lost RESULT installs the same content once more.
-  await run(
-    'configuration',
-    CMD_PUT_CONFIG,
-    await client.objectArgs(plan.configFor(info.configVersion + 1)),
-    plan.operator,
-    plan.operatorCert,
-  );
-  steps.push({ name: 'configuration', done: true });
+  if (info.configVersion === 0 || plan.forceConfig) {
+    await run(
+      'configuration',
+      CMD_PUT_CONFIG,
+      await client.objectArgs(plan.configFor(info.configVersion + 1)),
+      plan.operator,
+      plan.operatorCert,
+    );
+    steps.push({ name: 'configuration', done: true });
+  } else steps.push({ name: 'configuration', done: false });
   onStep('annuaire', 6, TOTAL);
   const dir = plan.directoryFor(pub);
   if (info.directoryVersion < dir.version) {

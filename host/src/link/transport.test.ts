@@ -4,8 +4,23 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { SerialPortMock } from 'serialport';
 import { LinkError, LinkTransport } from './transport';
 import { FaultPlan, NO_FAULTS, SimReaderEnd, bigReaderSim } from './sim-reader-end';
-import { ReaderClient } from './reader-client';
-import { openPullStore } from './pull-store';
+import { ReaderClient, provision } from './reader-client';
+import { PullStore, openPullStore } from './pull-store';
+import { signConfig, signBlocklist } from '../../../protocol/src/structures/config';
+import { signDirectory, signReaderCertificate } from '../../../protocol/src/structures/keys';
+import { MSG_PULL_LOG as PULL } from '../../../protocol/src/messages';
+import {
+  READER_ID,
+  T0,
+  issuerCertEnv,
+  makeBlocklist,
+  makeConfig,
+  makeDirectory,
+  operator,
+  operatorCertEnv,
+  readerCert,
+  root,
+} from '../../../test/sim/fund';
 import { MSG_HELLO, MSG_SELF_TEST } from '../../../protocol/src/messages';
 import { SIM_T, fundId } from '../../../test/sim/fund';
 
@@ -134,6 +149,114 @@ describe('LinkTransport on binding-mock', () => {
     expect(Buffer.from(r.end.sim.reader.service.stageDigest!).equals(Buffer.from(digest))).toBe(true);
     expect(await client.objectArgs(new Uint8Array(10))).toEqual([new Uint8Array(10), null]);
   });
+
+  async function provisioned(label: string): Promise<{ r: Rig; client: ReaderClient; pub: Uint8Array }> {
+    const r = await rig(NO_FAULTS, label);
+    const client = new ReaderClient(r.link);
+    const out = await provision(
+      client,
+      {
+        fundId,
+        readerId: READER_ID,
+        root,
+        operator,
+        operatorCert: operatorCertEnv,
+        keyCerts: [issuerCertEnv, operatorCertEnv],
+        certificateFor: (pub) => signReaderCertificate(readerCert(pub, T0 + 180 * 86400), root),
+        directoryFor: (pub) => ({ version: 3, envelope: signDirectory(makeDirectory(pub, 3), root) }),
+        configFor: (v) => signConfig(makeConfig(v, {}), operator),
+        forceConfig: false,
+        blocklist: { version: 4, envelope: signBlocklist(makeBlocklist(4, []), operator) },
+      },
+      () => {},
+    );
+    expect(out.info.state).toBe(2);
+    for (let i = 0; i < 40; i++) r.end.sim.reader.core.logChange(9, i, null); // 40 more records
+    return { r, client, pub: out.publicKey };
+  }
+
+  it('a record that breaks the chain mid-batch: the verified prefix is kept, nothing is acked', async () => {
+    const { r, client, pub } = await provisioned('g');
+    const link = r.link;
+    const orig = link.request.bind(link);
+    link.request = async (type, fields) => {
+      const m = await orig(type, fields);
+      if (type === PULL && m.type === 0x84 && m.records.length > 10) {
+        const bad = new Uint8Array(m.records[10]);
+        bad[bad.length - 1] ^= 1;
+        m.records[10] = bad;
+      }
+      return m;
+    };
+    const store = openPullStore(':memory:');
+    const info = await client.hello();
+    const res = await client.pull(
+      info,
+      fundId,
+      { readerId: READER_ID, publicKey: pub, revoked: false },
+      store,
+      operator,
+      operatorCertEnv,
+    );
+    expect(res.gap).not.toBeNull();
+    expect(res.acked).toBe(false);
+    expect(store.count(fundId, READER_ID)).toBe(10);
+    expect(res.storedSeq).toBe(10);
+    expect(r.end.sim.reader.core.run.ackedSeq).toBe(0);
+    // The next pull (no tampering) resumes at 11 and acks.
+    link.request = orig;
+    const res2 = await client.pull(
+      await client.hello(),
+      fundId,
+      { readerId: READER_ID, publicKey: pub, revoked: false },
+      store,
+      operator,
+      operatorCertEnv,
+    );
+    expect(res2.fromSeq).toBe(11);
+    expect(res2.acked).toBe(true);
+    expect(r.end.sim.reader.core.run.ackedSeq).toBe(res2.storedSeq);
+    store.close();
+  }, 20000);
+
+  it('no ACK_LOG when the store fails to commit', async () => {
+    const { r, client, pub } = await provisioned('h');
+    const real = openPullStore(':memory:');
+    const failing: PullStore = {
+      ...real,
+      appendBatch: () => {
+        throw new Error('disque plein');
+      },
+    };
+    await expect(
+      client.pull(
+        await client.hello(),
+        fundId,
+        { readerId: READER_ID, publicKey: pub, revoked: false },
+        failing,
+        operator,
+        operatorCertEnv,
+      ),
+    ).rejects.toThrow('disque plein');
+    expect(r.end.sim.reader.core.run.ackedSeq).toBe(0);
+    real.close();
+  }, 20000);
+
+  it('a checkpoint from another key is refused (reader key not the known one)', async () => {
+    const { client } = await provisioned('i');
+    const store = openPullStore(':memory:');
+    await expect(
+      client.pull(
+        await client.hello(),
+        fundId,
+        { readerId: READER_ID, publicKey: root.publicKey, revoked: false },
+        store,
+        operator,
+        operatorCertEnv,
+      ),
+    ).rejects.toThrow(/point de contrôle refusé/);
+    store.close();
+  }, 20000);
 
   it('pull store rejects a non-contiguous append and keeps one copy per seq', () => {
     const s = openPullStore(':memory:');

@@ -29,7 +29,12 @@ export function signedMessage(body: Uint8Array): Uint8Array {
 
 /** Encodes `[type, version, ...fields]` deterministically. */
 export function encodeBody(type: number, fields: CborValue[]): Uint8Array {
-  const arr: CborValue[] = [type, PROTOCOL_VERSION];
+  return encodeBodyVersion(type, PROTOCOL_VERSION, fields);
+}
+
+/** Encodes `[type, version, ...fields]` for a structure that has more than one version (vouchers). */
+export function encodeBodyVersion(type: number, version: number, fields: CborValue[]): Uint8Array {
+  const arr: CborValue[] = [type, version];
   for (let i = 0; i < fields.length; i++) arr.push(fields[i]);
   return cborEncode(arr);
 }
@@ -50,22 +55,38 @@ export interface Opened {
 
 /**
  * Checks `[type, version, ...]` of a decoded body and returns the fields after them.
- * `count` is the number of fields after type and version.
+ * `count` is the number of fields after type and version in version 1; `countV2`, when given, admits
+ * version 2 with that many fields (a structure with a v2, SPEC.md §5). Any other version is refused.
  */
-export function checkBody(value: CborValue, type: number, count: number): Verdict<CborValue[]> {
+export function checkBody(
+  value: CborValue,
+  type: number,
+  count: number,
+  countV2?: number,
+): Verdict<CborValue[]> {
   if (!Array.isArray(value) || value.length < 2) {
     return failVerdict('STRUCT_SHAPE', 'structure : un tableau [type, version, …] est attendu');
   }
   if (value[0] !== type) {
     return failVerdict('STRUCT_WRONG_TYPE', 'structure de type ' + String(value[0]) + ' au lieu de ' + type);
   }
-  if (value[1] !== PROTOCOL_VERSION) {
+  const v2 = countV2 !== undefined && value[1] === 2;
+  if (value[1] !== PROTOCOL_VERSION && !v2) {
     return failVerdict('STRUCT_VERSION', 'version de format ' + String(value[1]) + ' inconnue');
   }
-  if (value.length !== count + 2) {
+  const expected = v2 ? (countV2 as number) : count;
+  if (v2 && value.length !== expected + 2) {
+    // A body that says version 2 but has another shape is not a v2 structure: a version mismatch, as
+    // it was before v2 existed (the golden vectors of v1 keep their verdict).
+    return failVerdict(
+      'STRUCT_VERSION',
+      'version 2 : ' + expected + ' champs attendus, ' + (value.length - 2) + ' reçus',
+    );
+  }
+  if (value.length !== expected + 2) {
     return failVerdict(
       'STRUCT_SHAPE',
-      'structure de type ' + type + ' : ' + (value.length - 2) + ' champs au lieu de ' + count,
+      'structure de type ' + type + ' : ' + (value.length - 2) + ' champs au lieu de ' + expected,
     );
   }
   const out: CborValue[] = [];
@@ -74,13 +95,24 @@ export function checkBody(value: CborValue, type: number, count: number): Verdic
 }
 
 /** Decodes a body (bytes) strictly and checks its type, version and field count. */
-export function decodeBody(body: Uint8Array, type: number, count: number): Verdict<CborValue[]> {
+export function decodeBody(
+  body: Uint8Array,
+  type: number,
+  count: number,
+  countV2?: number,
+): Verdict<CborValue[]> {
   const d = cborDecode(body);
   if (!d.ok) return failVerdict('STRUCT_CBOR', d.message);
-  return checkBody(d.value, type, count);
+  return checkBody(d.value, type, count, countV2);
 }
 
-function openDecoded(value: CborValue, bytes: Uint8Array, type: number, count: number): Verdict<Opened> {
+function openDecoded(
+  value: CborValue,
+  bytes: Uint8Array,
+  type: number,
+  count: number,
+  countV2?: number,
+): Verdict<Opened> {
   if (!Array.isArray(value) || value.length !== 2) {
     return failVerdict('STRUCT_ENVELOPE', 'enveloppe : [corps, signature] attendu');
   }
@@ -93,26 +125,36 @@ function openDecoded(value: CborValue, bytes: Uint8Array, type: number, count: n
   ) {
     return failVerdict('STRUCT_ENVELOPE', 'enveloppe : corps ou signature de 64 octets manquant');
   }
-  const fields = decodeBody(body, type, count);
+  const fields = decodeBody(body, type, count, countV2);
   if (!fields.ok) return failVerdict(fields.code, fields.message);
   return okVerdict({ bytes: bytes, body: body, signature: signature, fields: fields.value });
 }
 
 /** Opens an envelope that must fill `bytes` exactly. Does not check the signature. */
-export function openEnvelope(bytes: Uint8Array, type: number, count: number): Verdict<Opened> {
+export function openEnvelope(
+  bytes: Uint8Array,
+  type: number,
+  count: number,
+  countV2?: number,
+): Verdict<Opened> {
   const d = cborDecode(bytes);
   if (!d.ok) return failVerdict('STRUCT_CBOR', d.message);
-  return openDecoded(d.value, bytes, type, count);
+  return openDecoded(d.value, bytes, type, count, countV2);
 }
 
 /**
  * Opens an envelope at the start of a card region; bytes after it are stale and ignored (SPEC.md §12.2).
  * Does not check the signature.
  */
-export function openEnvelopeInRegion(region: Uint8Array, type: number, count: number): Verdict<Opened> {
+export function openEnvelopeInRegion(
+  region: Uint8Array,
+  type: number,
+  count: number,
+  countV2?: number,
+): Verdict<Opened> {
   const d = cborDecodePrefix(region, 0);
   if (!d.ok) return failVerdict('STRUCT_CBOR', d.message);
-  return openDecoded(d.value, new Uint8Array(region.subarray(0, d.end)), type, count);
+  return openDecoded(d.value, new Uint8Array(region.subarray(0, d.end)), type, count, countV2);
 }
 
 /** Checks an opened envelope's signature under `publicKey` with the protocol's one Ed25519 rule. */
@@ -126,8 +168,9 @@ export function openTyped<T>(
   type: number,
   count: number,
   read: (fields: CborValue[]) => Verdict<T>,
+  countV2?: number,
 ): Verdict<{ opened: Opened; value: T }> {
-  const o = openEnvelope(bytes, type, count);
+  const o = openEnvelope(bytes, type, count, countV2);
   if (!o.ok) return failVerdict(o.code, o.message);
   const r = read(o.value.fields);
   if (!r.ok) return failVerdict(r.code, r.message);
@@ -160,8 +203,9 @@ export function openTypedInRegion<T>(
   type: number,
   count: number,
   read: (fields: CborValue[]) => Verdict<T>,
+  countV2?: number,
 ): Verdict<{ opened: Opened; value: T }> {
-  const o = openEnvelopeInRegion(region, type, count);
+  const o = openEnvelopeInRegion(region, type, count, countV2);
   if (!o.ok) return failVerdict(o.code, o.message);
   const r = read(o.value.fields);
   if (!r.ok) return failVerdict(r.code, r.message);

@@ -165,6 +165,18 @@ describe('money rules', () => {
     const over = state(F.NOV_2026, 0, 37500);
     expect(carriedInto({ ...v, carry: { kind: CARRY_CAPPED, cap: 100 } }, over, F.NOV_2026 + 1)).toBe(0);
   });
+  it('a version-2 credit adds to its month only, then follows the carry-over rule', () => {
+    const flat = { ...F.voucherFlat, credit: { month: F.NOV_2026 + 1, amount: 4210 } };
+    expect(allocationForMonth(flat, F.NOV_2026)).toBe(6500);
+    expect(allocationForMonth(flat, F.NOV_2026 + 1)).toBe(6500 + 4210);
+    expect(allocationForMonth(flat, F.NOV_2026 + 2)).toBe(6500);
+    const capped = { ...F.voucherHousehold, credit: { month: F.NOV_2026, amount: 1000 } };
+    expect(carriedFromStart(capped, F.NOV_2026 + 1)).toBe(5000); // 375 € + 10 € unspent, capped at 50 €
+    const o = openVoucher(signVoucher(flat, F.issuer));
+    expect(o.ok && o.value.value.credit).toEqual({ month: F.NOV_2026 + 1, amount: 4210 });
+    const v1 = openVoucher(signVoucher(F.voucherFlat, F.issuer));
+    expect(v1.ok && 'credit' in v1.value.value).toBe(false);
+  });
   it('a state from a later month gives no balance for an earlier one', () => {
     expect(balanceFor(F.voucherFlat, state(F.NOV_2026 + 1, 0, 0), F.NOV_2026)).toBe(0);
   });
@@ -273,6 +285,7 @@ describe('card layout (SPEC.md §12.2)', () => {
       carry: { kind: CARRY_CAPPED, cap: 100000 },
       issuedAt: 4294967295,
       serial: 4294967295,
+      credit: { month: 1631, amount: 200000 },
     };
     const v = signVoucher(big, F.issuer);
     const s = signState(

@@ -12,12 +12,21 @@ import {
   MAX_PARTS,
   MAX_U32,
   MAX_VALIDITY_MONTHS,
+  MAX_VOUCHER_CREDIT,
   MIN_MONTH,
   PSEUDONYM_BYTES,
 } from '../limits';
 import { Verdict, failVerdict, okVerdict } from '../verdict';
 import { Fields } from './fields';
-import { Opened, TYPE_VOUCHER, encodeBody, openTyped, openTypedInRegion, sealEnvelope } from './envelope';
+import {
+  Opened,
+  TYPE_VOUCHER,
+  encodeBody,
+  encodeBodyVersion,
+  openTyped,
+  openTypedInRegion,
+  sealEnvelope,
+} from './envelope';
 
 export const RULE_FLAT = 1;
 export const RULE_HOUSEHOLD = 2;
@@ -43,6 +52,15 @@ export interface CarryPolicy {
   cap: number;
 }
 
+/**
+ * Version 2 only (SPEC.md §5.1): a one-off amount added to one month's allocation, e.g. the balance of a
+ * lost card given back on its replacement after the quarantine.
+ */
+export interface VoucherCredit {
+  month: number;
+  amount: number;
+}
+
 export interface Voucher {
   fundId: Uint8Array;
   pseudonym: Uint8Array;
@@ -54,9 +72,13 @@ export interface Voucher {
   issuerKeyId: Uint8Array;
   issuedAt: number;
   serial: number;
+  /** Present only in version-2 vouchers (absent, not null, in version 1 so v1 summaries stay as they were). */
+  credit?: VoucherCredit;
 }
 
 const VOUCHER_FIELDS = 10;
+/** Version 2 adds `credit` after the ten v1 fields. */
+const VOUCHER_FIELDS_V2 = 11;
 
 /** Monthly allocation of a rule, cents. */
 export function monthlyAllocation(rule: AllocationRule): number {
@@ -71,9 +93,10 @@ function encodeRule(r: AllocationRule): CborValue[] {
   return [RULE_PARTS, r.amount, r.count];
 }
 
+/** A version-1 voucher unless it carries a credit (SPEC.md §5.1): old readers keep reading v1 cards. */
 export function encodeVoucher(v: Voucher): Uint8Array {
   const carry: CborValue[] = v.carry.kind === CARRY_CAPPED ? [CARRY_CAPPED, v.carry.cap] : [CARRY_NONE];
-  return encodeBody(TYPE_VOUCHER, [
+  const fields: CborValue[] = [
     v.fundId,
     v.pseudonym,
     v.cardUid,
@@ -84,7 +107,10 @@ export function encodeVoucher(v: Voucher): Uint8Array {
     v.issuerKeyId,
     v.issuedAt,
     v.serial,
-  ]);
+  ];
+  if (v.credit === undefined) return encodeBody(TYPE_VOUCHER, fields);
+  fields.push([v.credit.month, v.credit.amount]);
+  return encodeBodyVersion(TYPE_VOUCHER, 2, fields);
 }
 
 export function signVoucher(v: Voucher, issuer: Ed25519Signer): Uint8Array {
@@ -138,7 +164,8 @@ function readCarry(f: Fields, i: number): CarryPolicy {
 }
 
 export function readVoucher(fields: CborValue[]): Verdict<Voucher> {
-  const f = new Fields(fields, 'bon', VOUCHER_FIELDS);
+  const v2 = fields.length === VOUCHER_FIELDS_V2;
+  const f = new Fields(fields, 'bon', v2 ? VOUCHER_FIELDS_V2 : VOUCHER_FIELDS);
   const v: Voucher = {
     fundId: f.bytes(0, 'fund_id', FUND_ID_BYTES),
     pseudonym: f.bytes(1, 'pseudonym', PSEUDONYM_BYTES),
@@ -151,21 +178,34 @@ export function readVoucher(fields: CborValue[]): Verdict<Voucher> {
     issuedAt: f.uint(8, 'issued_at', 0, MAX_U32),
     serial: f.uint(9, 'serial', 1, MAX_U32),
   };
+  if (v2 && f.error === '') {
+    const g = new Fields(f.array(10, 'credit', 2), 'crédit', 2);
+    const credit: VoucherCredit = {
+      month: g.uint(0, 'month', MIN_MONTH, MAX_MONTH),
+      amount: g.uint(1, 'amount', 1, MAX_VOUCHER_CREDIT),
+    };
+    if (g.error !== '') f.fail(g.errorCode, g.error);
+    else if (credit.month < v.startMonth || credit.month >= v.startMonth + v.validityMonths) {
+      f.fail('STRUCT_RANGE', 'crédit hors des mois de validité du bon');
+    }
+    v.credit = credit;
+  }
   if (f.error !== '') return failVerdict(f.errorCode, f.error);
   return okVerdict(v);
 }
 
 export function openVoucher(bytes: Uint8Array): Verdict<{ opened: Opened; value: Voucher }> {
-  return openTyped(bytes, TYPE_VOUCHER, VOUCHER_FIELDS, readVoucher);
+  return openTyped(bytes, TYPE_VOUCHER, VOUCHER_FIELDS, readVoucher, VOUCHER_FIELDS_V2);
 }
 
 /** Opens the voucher at the start of the card's voucher region (stale bytes after it are ignored). */
 export function openVoucherInRegion(region: Uint8Array): Verdict<{ opened: Opened; value: Voucher }> {
-  return openTypedInRegion(region, TYPE_VOUCHER, VOUCHER_FIELDS, readVoucher);
+  return openTypedInRegion(region, TYPE_VOUCHER, VOUCHER_FIELDS, readVoucher, VOUCHER_FIELDS_V2);
 }
 
-/** Allocation of a voucher for a month index: 0 outside its validity (SPEC.md §5). */
+/** Allocation of a voucher for a month index: 0 outside its validity, plus a v2 credit in its month (SPEC.md §5). */
 export function allocationForMonth(v: Voucher, month: number): number {
   if (month < v.startMonth || month >= v.startMonth + v.validityMonths) return 0;
-  return monthlyAllocation(v.rule);
+  const credit = v.credit !== undefined && v.credit.month === month ? v.credit.amount : 0;
+  return monthlyAllocation(v.rule) + credit;
 }
