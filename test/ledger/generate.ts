@@ -2,7 +2,7 @@
 // carriedForNewState, coveredShare, stateId, voucherId, encodeLogRecord, chainNext, signCheckpoint), and
 // fault injectors (clone, rollback, tampered record, missing record, pending without commit, a revoked
 // reader selling on). It stands in for the reader simulator until that exists; its exports are exactly
-// what a volunteer's laptop carries (host/src/ledger/EXPORT.md).
+// what a volunteer's laptop carries (protocol/SPEC.md §14).
 
 import { createHash } from 'node:crypto';
 import { CborValue } from '../../protocol/src/cbor';

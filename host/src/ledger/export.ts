@@ -1,4 +1,4 @@
-// The two files a treasurer's ledger takes in (host/src/ledger/EXPORT.md):
+// The two files a treasurer's ledger takes in (protocol/SPEC.md §14):
 // - a log export: what a volunteer's laptop carries from one reader (records + checkpoints, SPEC.md §9);
 // - a fund bundle: the trust anchors and the member vouchers the ledger checks the logs against.
 // Both are deterministic CBOR (SPEC.md §1, protocol/src/cbor.ts) with a type label and a version first,

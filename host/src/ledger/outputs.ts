@@ -36,7 +36,7 @@ export interface VendorsFile {
 }
 
 /**
- * Reads the treasurer's vendors file (JSON, see EXPORT.md §3): the caisse's own account, category
+ * Reads the treasurer's vendors file (JSON, see protocol/SPEC.md §14.3): the caisse's own account, category
  * labels, and each vendor's name, IBAN and BIC. Every IBAN is checked (mod 97) before anything is paid.
  */
 export function parseVendors(text: string): { ok: true; value: VendorsFile } | Refusal {
