@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-old-space-size=320
 // `carnet` entry point: runs the TypeScript CLI through tsx (no build step).
 import { register } from 'tsx/esm/api';
 

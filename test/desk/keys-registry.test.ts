@@ -89,3 +89,21 @@ describe('member registry', () => {
     expect(sealedError(() => MemberRegistry.open(p, 'autre')).code).toBe('SEALED_WRONG_PASSPHRASE');
   });
 });
+
+describe('desk error words in English', () => {
+  it('every error code the desk raises has an English sentence', async () => {
+    const { readFileSync, readdirSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { DESK_MESSAGES_EN } = await import('../../host/src/desk/messages-en');
+    const dirs = ['host/src/desk', 'host/src/adapters/pcsc', 'host/src/commands'];
+    const codes = new Set<string>();
+    for (const d of dirs) {
+      for (const f of readdirSync(d).filter((n) => n.endsWith('.ts') && !n.endsWith('.test.ts'))) {
+        const text = readFileSync(join(d, f), 'utf8');
+        for (const m of text.matchAll(/DeskError\(\s*'([A-Z_0-9]+)'/g)) codes.add(m[1]);
+      }
+    }
+    expect(codes.size).toBeGreaterThan(30);
+    for (const c of codes) expect(DESK_MESSAGES_EN[c], c).toBeTruthy();
+  });
+});

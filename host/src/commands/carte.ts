@@ -18,7 +18,8 @@ import {
   EXIT_UNAVAILABLE,
   EXIT_USAGE,
 } from '../cli/exit-codes';
-import { money, t } from '../cli/i18n';
+import { lang, money, t } from '../cli/i18n';
+import { DESK_MESSAGES_EN } from '../desk/messages-en';
 import { toHex } from '../../../protocol/src/bytes';
 import { hostCrypto, hostSigner } from '../../../protocol/src/node/ed25519';
 import { verifyDirectory } from '../../../protocol/src/verify';
@@ -147,7 +148,10 @@ function cliError(e: unknown): unknown {
   else if (e.code === 'FUND_PROFILE_MISSING' || e.code === 'MEMBER_UNKNOWN') exit = EXIT_NOINPUT;
   else if (e.code === 'CARD_VERIFY') exit = EXIT_SOFTWARE;
   else if (!DATA_CODES.test(e.code)) exit = EXIT_USAGE;
-  return new CliError(e.code, e.message, exit);
+  // English on request: the code's sentence, with the French detail kept for what it names.
+  const en = DESK_MESSAGES_EN[e.code];
+  const message = lang() === 'en' && en !== undefined ? en + ' (' + e.message + ')' : e.message;
+  return new CliError(e.code, message, exit);
 }
 
 async function passphrase(io: CommandIo, what: string): Promise<string> {
