@@ -31,6 +31,7 @@ import { reconcile } from '../../host/src/ledger/reconcile';
 import { monthCsv, vendorCsv } from '../../host/src/ledger/outputs';
 import { reportHtml } from '../../host/src/ledger/report';
 import { MemberRegistry } from '../../host/src/desk/registry';
+import { LedgerDbView } from '../../host/src/desk/ledger-view';
 import { toHex } from '../../protocol/src/bytes';
 
 const dir = mkdtempSync(join(tmpdir(), 'carnet-e2e-'));
@@ -146,6 +147,13 @@ describe('reader → serial pull → log export → ledger', () => {
       for (const name of registry.names()) expect(e.includes(name), name).toBe(false);
       expect(e.toLowerCase().includes(pseudonym)).toBe(false);
     }
+
+    // The card desk reads the same ledger to give a lost card's balance back (issue 7).
+    const view = new LedgerDbView(ledger);
+    const last = await view.lastStateOf(pseudonym);
+    expect(last).toMatchObject({ month: NOV_2026, cardSeq: SALES.length, spent: covered, voucherSerial: 1 });
+    const before = await view.lastStateOf(pseudonym, SIM_T - 1);
+    expect(before).toBeNull();
     await ledger.close();
   });
 });
