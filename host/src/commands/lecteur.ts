@@ -18,7 +18,12 @@ import {
   EXIT_USAGE,
 } from '../cli/exit-codes';
 import { fromHex, toHex } from '../../../protocol/src/bytes';
-import { InfoMessage, READER_STATE_PROVISIONED } from '../../../protocol/src/messages';
+import {
+  InfoMessage,
+  MSG_SELF_TEST,
+  MSG_SELF_TEST_REPORT,
+  READER_STATE_PROVISIONED,
+} from '../../../protocol/src/messages';
 import { ReaderConfig, signConfig } from '../../../protocol/src/structures/config';
 import { signReaderCertificate } from '../../../protocol/src/structures/keys';
 import { SealedFileError } from '../keys/keyfile';
@@ -511,6 +516,31 @@ export function registerLecteur(): void {
       } finally {
         store.close();
       }
+    },
+  });
+
+  registerCommand({
+    path: ['lecteur', 'autotest'],
+    alias: ['reader', 'self-test'],
+    summary: {
+      fr: 'Auto-test du lecteur (NFC, imprimante, mémoire, horloge, cryptographie) et ticket d’autotest imprimé',
+      en: 'Reader self-test (NFC, printer, storage, clock, crypto) and printed self-test receipt',
+    },
+    options: [PORT],
+    async run(v) {
+      const m = await withReader(needPort(v), (c) => c.link.request(MSG_SELF_TEST, []));
+      if (m.type !== MSG_SELF_TEST_REPORT)
+        throw new CliError('UNEXPECTED', 'réponse inattendue du lecteur', EXIT_DATAERR);
+      const lines = ['Auto-test du lecteur :'];
+      for (const e of m.entries)
+        lines.push('  ' + (e.ok ? 'ok    ' : 'ÉCHEC ') + e.name.padEnd(10) + e.detail);
+      const failed = m.entries.filter((e) => !e.ok).length;
+      lines.push(
+        failed === 0
+          ? 'Tout est en ordre ; vérifiez sur le ticket imprimé que « é è à ç € » sortent correctement.'
+          : failed + ' point(s) en échec : voir le tableau de dépannage (hardware/README.md).',
+      );
+      return { lines, json: { entries: m.entries }, exitCode: failed === 0 ? EXIT_OK : EXIT_FINDINGS };
     },
   });
 

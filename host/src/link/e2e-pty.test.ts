@@ -106,6 +106,15 @@ describe('carnet lecteur over a real pty pair', () => {
     expect(st.code).toBe(0);
     expect(JSON.parse(st.out).readerId).toBe(101);
 
+    // First-boot checklist (hardware/README.md): the self-test answers and prints its receipt.
+    const printedBefore = w.sim.printed.length;
+    const at = await cli(['lecteur', 'autotest', '--port', w.rig.hostPath, '--json']);
+    const aj = JSON.parse(at.out);
+    expect(aj.entries.find((e: { name: string }) => e.name === 'ed25519').ok).toBe(true);
+    expect(at.code).toBe(aj.entries.every((e: { ok: boolean }) => e.ok) ? 0 : 1);
+    expect(w.sim.printed.length).toBe(printedBefore + 1);
+    expect(w.sim.lastPrintedText()).toContain('AUTOTEST DU LECTEUR');
+
     expect(sales(w, 1000)).toBe(1000);
     const headBefore = w.sim.reader.core.log.nextSeq - 1;
     const r = await cli(['lecteur', 'releve', '--port', w.rig.hostPath, '--caisse', w.dir, '--json']);
