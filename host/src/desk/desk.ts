@@ -45,7 +45,7 @@ import { monthLabel, monthOfTime } from '../../../protocol/src/time';
 import { CardIo, DeskError } from './card-io';
 import { FundProfile, MemberRuleInput, carryFor, ruleFor } from './fund';
 import { DeskOp, Journal, JournalEntry, PlanStep } from './journal';
-import { LedgerView } from './ledger-view';
+import { LedgerStateView, LedgerView } from './ledger-view';
 import { PendingFile, addPending } from './pending-blocklist';
 import { MemberEntry, MemberRegistry } from './registry';
 
@@ -931,6 +931,24 @@ export function blockPseudonym(
   return added;
 }
 
+/** A ledger state as a SpendState, enough for the protocol's balance functions (ids and links unused). */
+function stateFromLedger(v: Voucher, last: LedgerStateView | null): SpendState | null {
+  if (last === null) return null;
+  return {
+    pseudonym: v.pseudonym,
+    voucherSerial: last.voucherSerial,
+    month: last.month,
+    cardSeq: last.cardSeq,
+    carried: last.carried,
+    spent: last.spent,
+    lastAmount: 0,
+    readerId: 1,
+    logSeq: 1,
+    time: last.time,
+    prev: new Uint8Array(16),
+  };
+}
+
 export interface ReplaceResult extends IssueResult {
   oldPseudonym: string;
   quarantineEnds: number;
@@ -981,37 +999,10 @@ export async function replaceCard(
   const start = monthOfTime(o.now, offset) + 1;
   const oldEnd = old.startMonth + old.validityMonths;
   const validity = oldEnd > start ? oldEnd - start : ctx.profile.validityMonths;
-  const rule = ruleFor(ctx.profile, old);
   const last = await ledger.lastStateOf(oldPseudonym);
-  const oldVoucher: Voucher = {
-    fundId: ctx.profile.fundId,
-    pseudonym: fromHex(oldPseudonym),
-    cardUid: fromHex(old.uid),
-    rule,
-    startMonth: old.startMonth,
-    validityMonths: old.validityMonths,
-    carry: carryFor(ctx.profile),
-    issuerKeyId: new Uint8Array(8),
-    issuedAt: old.issuedAt,
-    serial: old.serial,
-  };
+  const oldVoucher = voucherOfEntry(ctx, old);
   const month = monthOfTime(o.now, offset);
-  const asState: SpendState | null =
-    last === null
-      ? null
-      : {
-          pseudonym: oldVoucher.pseudonym,
-          voucherSerial: last.voucherSerial,
-          month: last.month,
-          cardSeq: last.cardSeq,
-          carried: last.carried,
-          spent: last.spent,
-          lastAmount: 0,
-          readerId: 1,
-          logSeq: 1,
-          time: last.time,
-          prev: new Uint8Array(16),
-        };
+  const asState = stateFromLedger(oldVoucher, last);
   const oldBalanceNow = balanceFor(oldVoucher, asState, month);
   const r = await issueWith(io, ctx, o, {
     member: { name: old.name, householdSize: old.householdSize, parts: old.parts },
@@ -1098,22 +1089,7 @@ export async function restoreBalance(
   if (lost === null) throw new DeskError('MEMBER_UNKNOWN', 'carte perdue inconnue du registre');
   const last = await ledger.lastStateOf(rest.from, rest.blockedAt);
   const oldVoucher = voucherOfEntry(ctx, lost);
-  const asState: SpendState | null =
-    last === null
-      ? null
-      : {
-          pseudonym: oldVoucher.pseudonym,
-          voucherSerial: last.voucherSerial,
-          month: last.month,
-          cardSeq: last.cardSeq,
-          carried: last.carried,
-          spent: last.spent,
-          lastAmount: 0,
-          readerId: 1,
-          logSeq: 1,
-          time: last.time,
-          prev: new Uint8Array(16),
-        };
+  const asState = stateFromLedger(oldVoucher, last);
   const balance = Math.max(0, balanceFor(oldVoucher, asState, rest.blockMonth));
   const amount = Math.min(balance, MAX_VOUCHER_CREDIT);
   if (amount === 0) {
