@@ -4,7 +4,7 @@
 // from CARNET_PASSPHRASE.
 
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { SerialPort } from 'serialport';
 import { CliError, CommandIo, CommandOutput, OptionSpec, registerCommand } from '../cli/command';
@@ -32,6 +32,7 @@ import {
   ClientError,
   KnownReader,
   MAX_CLOCK_DRIFT_S,
+  PulledRun,
   ReaderClient,
   checkReader,
   enterMaintenance,
@@ -40,6 +41,8 @@ import {
   setClock,
 } from '../link/reader-client';
 import { openPullStore } from '../link/pull-store';
+import { encodeLogExport } from '../ledger/export';
+import { Ledger } from '../ledger/ledger';
 import { UploadError, UploadFile, uploadFirmware } from '../link/espruino-upload';
 import {
   FundFile,
@@ -124,6 +127,18 @@ async function closePort(port: SerialPort): Promise<void> {
 }
 
 /** Runs `f` with a link on the port; maps link and client errors to exit codes. */
+/** Writes a file and flushes it to disk before returning (the ACK that follows frees the reader's copy). */
+function writeDurably(path: string, bytes: Uint8Array): void {
+  mkdirSync(dirname(path), { recursive: true });
+  const fd = openSync(path, 'w');
+  try {
+    writeSync(fd, bytes);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 async function withReader<T>(path: string, f: (c: ReaderClient) => Promise<T>): Promise<T> {
   const port = await openPort(path);
   const link = new LinkTransport(port);
@@ -345,6 +360,7 @@ export function registerLecteur(): void {
         blocage: 'liste de blocage',
         fin: 'vérification',
       };
+      let issuedCert: Uint8Array | null = null;
       const r = await withReader(path, (c) =>
         provision(
           c,
@@ -355,8 +371,8 @@ export function registerLecteur(): void {
             operator: k.operator,
             operatorCert: fromHex(fund.operatorCertificate),
             keyCerts: [fromHex(fund.issuerCertificate), fromHex(fund.operatorCertificate)],
-            certificateFor: (pub) =>
-              signReaderCertificate(
+            certificateFor: (pub) => {
+              issuedCert = signReaderCertificate(
                 {
                   fundId,
                   readerId,
@@ -368,7 +384,9 @@ export function registerLecteur(): void {
                   signerKeyId: kidOf(k.root),
                 },
                 k.root,
-              ),
+              );
+              return issuedCert;
+            },
             directoryFor: (pub) => {
               // The fund remembers the reader before the directory goes out: a pulled cable now loses nothing.
               const hexPub = toHex(pub);
@@ -381,8 +399,12 @@ export function registerLecteur(): void {
                   vendorId,
                   notAfter: now + READER_CERT_DAYS * 86400,
                   revoked: false,
+                  certificate: issuedCert === null ? undefined : toHex(issuedCert),
                 });
                 fund.directoryVersion++;
+                saveFund(dir, fund);
+              } else if (issuedCert !== null && cur.certificate !== toHex(issuedCert)) {
+                cur.certificate = toHex(issuedCert);
                 saveFund(dir, fund);
               }
               return { version: fund.directoryVersion, envelope: directoryOf(fund, k.root, now) };
@@ -449,6 +471,13 @@ export function registerLecteur(): void {
         'set the reader clock if off',
         'set-clock',
       ),
+      opt(
+        'grand-livre',
+        'string',
+        'registre de la trésorerie (SQLite) où importer le relevé avant l’acquittement',
+        'treasurer’s ledger (SQLite) to import the pull into before the ack',
+        'ledger',
+      ),
     ],
     async run(v, io) {
       const { dir, fund } = needFund(v);
@@ -456,14 +485,65 @@ export function registerLecteur(): void {
       const k = await keys(dir, io);
       const fundId = fromHex(fund.fundId);
       const store = openPullStore(join(dir, PULL_DB_FILE));
+      const ledgerPath = typeof v['grand-livre'] === 'string' ? (v['grand-livre'] as string) : null;
+      const written: string[] = [];
+      // Before the ACK: the pulled run becomes a log export file (SPEC §14.1) the volunteer carries to the
+      // treasurer, written durably; with --grand-livre it is also imported into the ledger. Any failure
+      // here stops the pull without an ACK: the reader keeps everything.
+      const beforeAck = async (run: PulledRun): Promise<void> => {
+        const readerId = run.readerId;
+        const entry = fund.readers.find((x) => x.readerId === readerId);
+        if (entry === undefined || entry.certificate === undefined) {
+          if (ledgerPath !== null)
+            throw new ClientError(
+              'LEDGER_REFUSED',
+              'certificat du lecteur absent du dossier de caisse : relancez « lecteur preparer »',
+            );
+          return;
+        }
+        const bytes = encodeLogExport({
+          fundId,
+          readerId,
+          readerCertificate: fromHex(entry.certificate),
+          fromSeq: run.fromSeq,
+          prevHead: run.prevHead,
+          records: run.records,
+          checkpoints: [run.checkpoint],
+        });
+        const last = run.fromSeq + run.records.length - 1;
+        const file = join(
+          dir,
+          'exports',
+          'journal-lecteur-' + readerId + '-' + run.fromSeq + '-' + last + '.cbor',
+        );
+        writeDurably(file, bytes);
+        written.push(file);
+        if (ledgerPath !== null) {
+          const ledger = await Ledger.open(ledgerPath);
+          try {
+            const r = await ledger.importLog(bytes, 'tirage');
+            if (!r.ok)
+              throw new ClientError('LEDGER_REFUSED', 'le grand livre refuse le relevé : ' + r.message);
+          } finally {
+            await ledger.close();
+          }
+        }
+      };
       try {
         const res = await withReader(path, async (c) => {
           const info = await c.hello();
           const kr = known(fund, info);
           checkReader(info, fundId, kr);
           const opCert = fromHex(fund.operatorCertificate);
-          const r = await c.pull(info, fundId, kr as KnownReader, store, k.operator, opCert, (d, t) =>
-            io.progress('Relevé du journal', d, t),
+          const r = await c.pull(
+            info,
+            fundId,
+            kr as KnownReader,
+            store,
+            k.operator,
+            opCert,
+            (d, t) => io.progress('Relevé du journal', d, t),
+            beforeAck,
           );
           let clockSet = false;
           if (Math.abs(r.clockDrift) > MAX_CLOCK_DRIFT_S && v['regler-heure'] === true) {

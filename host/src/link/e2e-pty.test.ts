@@ -5,7 +5,7 @@
 // link cut and socat killed and restarted) during provisioning and pulls, and the refusals.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -17,6 +17,8 @@ import { World, dispose, sales, world } from './e2e-world';
 import { FaultPlan, NO_FAULTS, seededRandom } from './sim-reader-end';
 import { createFund, PULL_DB_FILE, FundFile, FUND_FILE } from './fund-folder';
 import { openPullStore } from './pull-store';
+import { Ledger } from '../ledger/ledger';
+import { encodeFundBundle } from '../ledger/export';
 import { nowSeconds } from './reader-client';
 import { fromHex } from '../../../protocol/src/bytes';
 import { sha256Host } from '../../../protocol/src/node/ed25519';
@@ -133,6 +135,72 @@ describe('carnet lecteur over a real pty pair', () => {
     const c2 = checkStore(w);
     expect(c2.count).toBe(c1.count + 1);
     expect(c2.commits).toBe(1000);
+
+    // Each pull also wrote a log export (SPEC §14.1) for the treasurer: the ledger takes them in, in order.
+    const fundNow = JSON.parse(readFileSync(join(w.dir, FUND_FILE), 'utf8')) as FundFile;
+    const entry = fundNow.readers.find((x) => x.readerId === 101);
+    expect(entry?.certificate).toBeDefined();
+    const ledgerPath = join(w.dir, 'registre.sqlite');
+    const ledger = await Ledger.open(ledgerPath);
+    const loaded = await ledger.loadFund(
+      encodeFundBundle({
+        fundId: fromHex(fundNow.fundId),
+        rootPublicKey: fromHex(fundNow.rootPublicKey),
+        utcOffsetMin: 60,
+        keyCertificates: [fromHex(fundNow.operatorCertificate), fromHex(fundNow.issuerCertificate)],
+        readerCertificates: [fromHex(entry?.certificate as string)],
+        vouchers: [],
+        blocklists: [],
+      }),
+    );
+    expect(loaded).toMatchObject({ ok: true });
+    const fromOf = (f: string): number => Number(f.split('-')[3]);
+    const files = readdirSync(join(w.dir, 'exports')).sort((a, b) => fromOf(a) - fromOf(b));
+    expect(files.length).toBe(2);
+    let imported = 0;
+    for (const f of files) {
+      const r = await ledger.importLog(new Uint8Array(readFileSync(join(w.dir, 'exports', f))));
+      expect(r).toMatchObject({ ok: true, status: 'importe' });
+      if (r.ok) imported += r.newRecords;
+    }
+    expect(imported).toBe(c2.count);
+    await ledger.close();
+
+    // With --grand-livre the pull goes straight into the ledger, before the ACK.
+    expect(sales(w, 3)).toBe(3);
+    const r3 = await cli([
+      'lecteur',
+      'releve',
+      '--port',
+      w.rig.hostPath,
+      '--caisse',
+      w.dir,
+      '--grand-livre',
+      ledgerPath,
+      '--json',
+    ]);
+    expect(r3.code).toBe(0);
+    expect(JSON.parse(r3.out).acked).toBe(true);
+    const again = await Ledger.open(ledgerPath);
+    const n = await again.query('SELECT COUNT(*) AS n FROM records WHERE reader_id = ?', [101]);
+    expect(Number(n[0].n)).toBe(checkStore(w).count);
+    await again.close();
+
+    // A ledger that refuses the pull (here: it does not know the fund) means no ACK: the reader keeps all.
+    expect(sales(w, 1)).toBe(1);
+    const ackedBefore = w.sim.reader.core.run.ackedSeq;
+    const r4 = await cli([
+      'lecteur',
+      'releve',
+      '--port',
+      w.rig.hostPath,
+      '--caisse',
+      w.dir,
+      '--grand-livre',
+      join(w.dir, 'vide.sqlite'),
+    ]);
+    expect(r4.code).toBe(65);
+    expect(w.sim.reader.core.run.ackedSeq).toBe(ackedBefore);
   }, 120000);
 
   it('lecteur liste says the pty is a carnet reader; the CLI as a child process reads its status', async () => {

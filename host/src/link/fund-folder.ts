@@ -46,6 +46,8 @@ export interface ReaderEntry {
   vendorId: number;
   notAfter: number;
   revoked: boolean;
+  /** The reader certificate envelope (hex) installed at provisioning: log exports carry it (SPEC §14.1). */
+  certificate?: string;
 }
 
 export interface FundFile {

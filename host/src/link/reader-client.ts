@@ -70,6 +70,7 @@ export type ClientErrorCode =
   | 'STAGE_FAILED'
   | 'LOG_RANGE'
   | 'BAD_CHECKPOINT'
+  | 'LEDGER_REFUSED'
   | 'UNEXPECTED';
 
 /** A refusal, with a French sentence for people. */
@@ -97,6 +98,22 @@ export interface KnownReader {
 
 export interface PullProgress {
   (done: number, total: number): void;
+}
+
+/** What a pull brought, handed over before the ACK (to write an export file and import it into the ledger). */
+export interface PulledRun {
+  readerId: number;
+  fromSeq: number;
+  /** Chain value before fromSeq (SPEC §9.2). */
+  prevHead: Uint8Array;
+  records: Uint8Array[];
+  /** The live checkpoint that signs the last record. */
+  checkpoint: Uint8Array;
+}
+
+/** Runs before ACK_LOG; throwing stops the pull without an ACK (the reader keeps everything). */
+export interface BeforeAck {
+  (run: PulledRun): Promise<void>;
 }
 
 export interface PullResult {
@@ -203,10 +220,13 @@ export class ReaderClient {
     ackSigner: Ed25519Signer,
     ackCert: Uint8Array | null,
     progress?: PullProgress,
+    beforeAck?: BeforeAck,
   ): Promise<PullResult> {
     const readerId = reader.readerId;
     const clockDrift = info.readerTime - nowSeconds();
     let stored = store.head(fundId, readerId);
+    const runPrev = stored === null ? chainGenesis(fundId, readerId, sha256Host) : stored.head;
+    const runRecords: Uint8Array[] = [];
     const startSeq = stored === null ? 1 : stored.seq + 1;
     const result: PullResult = {
       fromSeq: startSeq,
@@ -252,6 +272,7 @@ export class ReaderClient {
         const good = run.value.lastSeq - next + 1;
         if (good > 0) {
           store.appendBatch(fundId, readerId, next, m.records.slice(0, good), run.value.head);
+          for (let i = 0; i < good; i++) runRecords.push(m.records[i]);
           result.newRecords += good;
           stored = { seq: run.value.lastSeq, head: run.value.head };
           result.storedSeq = stored.seq;
@@ -286,6 +307,15 @@ export class ReaderClient {
       }
       store.saveCheckpoint(fundId, readerId, v.value.seq, cm.envelope);
       result.checkpointSeq = v.value.seq;
+      if (beforeAck !== undefined && runRecords.length > 0) {
+        await beforeAck({
+          readerId,
+          fromSeq: result.fromSeq,
+          prevHead: runPrev,
+          records: runRecords,
+          checkpoint: cm.envelope,
+        });
+      }
       // Stored durably above (committed transactions): the reader may now free them.
       const r = await this.command(
         fundId,
