@@ -14,6 +14,7 @@ import ts from 'typescript';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ESPRUINO_MISSING_GLOBALS } from './espruino-missing';
 
 export interface GateViolation {
   rule: string;
@@ -66,32 +67,9 @@ export const GATE_RULES: { [rule: string]: string } = {
 /** FACTS.md: "Identifiers longer than 63 characters are silently truncated." */
 export const MAX_IDENTIFIER_LENGTH = 63;
 
-// FACTS.md "Built-ins that are missing", plus WeakSet (same family as WeakMap) and the error classes that
-// are absent (RangeError) — a bare reference throws ReferenceError on the device.
-const MISSING_GLOBALS = [
-  'Map',
-  'Set',
-  'WeakMap',
-  'WeakSet',
-  'WeakRef',
-  'FinalizationRegistry',
-  'Symbol',
-  'Proxy',
-  'Reflect',
-  'BigInt',
-  'BigInt64Array',
-  'BigUint64Array',
-  'TextEncoder',
-  'TextDecoder',
-  'DataView',
-  'RangeError',
-  'Intl',
-  'SharedArrayBuffer',
-  'Atomics',
-  'globalThis',
-  'structuredClone',
-  'queueMicrotask',
-];
+// The missing built-ins (shared with the vm runner), plus `globalThis`: a bare reference throws
+// ReferenceError on the device.
+const MISSING_GLOBALS = ESPRUINO_MISSING_GLOBALS.concat(['globalThis']);
 
 const TYPED_ARRAYS = [
   'Array',

@@ -17,7 +17,7 @@ import {
   verifyVoucher,
 } from './verify';
 import { decodeLogRecord, verifyLogRun } from './structures/log';
-import { decodeCardHeader, regionOf, layoutForChip, CHIP_NTAG215 } from './card';
+import { decodeCardHeader, regionOf, layoutForChip } from './card';
 import { FrameStreamDecoder, FRAME_KIND_DATA } from './frame';
 import { decodeMessage } from './messages';
 
@@ -177,9 +177,8 @@ function runChain(bytes: Uint8Array, c: VectorCase['context'], crypto: ProtocolC
 function runCardImage(bytes: Uint8Array, c: VectorCase['context'], crypto: ProtocolCrypto): CaseOutcome {
   const h = decodeCardHeader(bytes);
   if (!h.ok) return { result: 'invalid', code: h.code, decoded: null };
-  const layout = layoutForChip(h.value.chip);
-  const l = layout === null ? layoutForChip(CHIP_NTAG215) : layout;
-  if (l === null) return { result: 'invalid', code: 'CARD_CHIP', decoded: null };
+  const l = layoutForChip(h.value.chip);
+  if (l === null) return { result: 'invalid', code: 'CARD_CHIP', decoded: null }; // decodeCardHeader checked it
   const v = verifyVoucher(
     regionOf(bytes, l.voucher),
     true,

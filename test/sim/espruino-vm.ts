@@ -34,33 +34,11 @@ import {
   ED25519_OFFSET_VERSION,
 } from '../../firmware/src/platform/espruino/ed25519-native.generated';
 import { VirtualFlash } from './virtual-flash';
+import { ESPRUINO_MISSING_GLOBALS } from '../../firmware/espruino-missing';
 
-/** Built-in globals FACTS.md lists as missing (plus the ES2017+ ones no board has), deleted in the vm. */
-export const VM_DELETED_GLOBALS = [
-  'Map',
-  'Set',
-  'WeakMap',
-  'WeakSet',
-  'WeakRef',
-  'FinalizationRegistry',
-  'Symbol',
-  'Proxy',
-  'Reflect',
-  'BigInt',
-  'BigInt64Array',
-  'BigUint64Array',
-  'TextEncoder',
-  'TextDecoder',
-  'DataView',
-  'RangeError',
-  'AggregateError',
-  'Intl',
-  'SharedArrayBuffer',
-  'Atomics',
-  'WebAssembly',
-  'structuredClone',
-  'queueMicrotask',
-];
+/** Built-in globals FACTS.md lists as missing (plus the ES2017+ ones no board has), deleted in the vm;
+ * WebAssembly and AggregateError too (no board has them; the host's WebAssembly serves E.nativeCall). */
+export const VM_DELETED_GLOBALS = ESPRUINO_MISSING_GLOBALS.concat(['AggregateError', 'WebAssembly']);
 
 // Static and prototype members deleted in the vm (FACTS.md "Built-ins that are missing").
 const PRELUDE = `

@@ -1,0 +1,26 @@
+// Global built-ins Espruino does not have (../shared/espruino/FACTS.md, "Built-ins that are missing"),
+// plus the ES2017+ ones no board has. One list for the subset gate (which refuses references to them in
+// the bundle) and the node:vm runner (which deletes them so a use throws as it would on a device).
+export const ESPRUINO_MISSING_GLOBALS = [
+  'Map',
+  'Set',
+  'WeakMap',
+  'WeakSet',
+  'WeakRef',
+  'FinalizationRegistry',
+  'Symbol',
+  'Proxy',
+  'Reflect',
+  'BigInt',
+  'BigInt64Array',
+  'BigUint64Array',
+  'TextEncoder',
+  'TextDecoder',
+  'DataView',
+  'RangeError',
+  'Intl',
+  'SharedArrayBuffer',
+  'Atomics',
+  'structuredClone',
+  'queueMicrotask',
+];
