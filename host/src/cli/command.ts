@@ -12,6 +12,17 @@ export interface OptionSpec {
   required?: boolean;
 }
 
+/** An option with its French and English descriptions (and an English alias when the name differs). */
+export function opt(
+  name: string,
+  kind: OptionSpec['kind'],
+  fr: string,
+  en: string,
+  alias?: string,
+): OptionSpec {
+  return { name, kind, alias, summary: { fr, en } };
+}
+
 export interface CommandOutput {
   /** Lines for people (already translated). */
   lines: string[];

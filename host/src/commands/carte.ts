@@ -7,7 +7,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { CliError, CommandIo, CommandOutput, OptionSpec, registerCommand } from '../cli/command';
+import { CliError, CommandIo, CommandOutput, opt, registerCommand } from '../cli/command';
 import {
   EXIT_DATAERR,
   EXIT_FINDINGS,
@@ -57,10 +57,6 @@ type Values = Record<string, string | number | boolean | undefined>;
 
 const PENDING_FILE = 'liste-blocage-en-attente.json';
 const REGISTRY_FILE = 'registre.chiffre';
-
-function opt(name: string, kind: OptionSpec['kind'], fr: string, en: string, alias?: string): OptionSpec {
-  return { name, kind, alias, summary: { fr, en } };
-}
 
 const O = {
   fonds: opt('fonds', 'string', 'profil du fonds (JSON)', 'fund profile (JSON)', 'fund'),

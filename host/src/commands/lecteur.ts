@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { SerialPort } from 'serialport';
-import { CliError, CommandIo, CommandOutput, OptionSpec, registerCommand } from '../cli/command';
+import { CliError, CommandIo, CommandOutput, opt, registerCommand } from '../cli/command';
 import {
   EXIT_DATAERR,
   EXIT_FINDINGS,
@@ -68,10 +68,6 @@ export const SERIAL_BAUD = 115200;
 /** Probing a port in `lecteur liste`: 250 ms per attempt, 1 retry (a carnet reader answers in ms; other
  * devices must not hold the list for seconds). */
 export const PROBE_ACK_TIMEOUT_MS = 250;
-
-function opt(name: string, kind: OptionSpec['kind'], fr: string, en: string, alias?: string): OptionSpec {
-  return { name, kind, alias, summary: { fr, en } };
-}
 
 const CAISSE = opt('caisse', 'string', 'dossier de la caisse (défaut ./caisse)', 'fund folder', 'fund');
 const PORT = opt('port', 'string', 'port série du lecteur (ex. /dev/ttyACM0)', 'reader serial port');
