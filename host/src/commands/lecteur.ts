@@ -4,7 +4,7 @@
 // from CARNET_PASSPHRASE.
 
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { SerialPort } from 'serialport';
 import { CliError, CommandIo, CommandOutput, opt, registerCommand } from '../cli/command';
@@ -24,15 +24,12 @@ import {
   MSG_SELF_TEST_REPORT,
   READER_STATE_PROVISIONED,
 } from '../../../protocol/src/messages';
-import { ReaderConfig, signConfig } from '../../../protocol/src/structures/config';
-import { signReaderCertificate } from '../../../protocol/src/structures/keys';
 import { SealedFileError } from '../keys/keyfile';
 import { LinkError, LinkTransport } from '../link/transport';
 import {
   ClientError,
   KnownReader,
   MAX_CLOCK_DRIFT_S,
-  PulledRun,
   ReaderClient,
   checkReader,
   enterMaintenance,
@@ -41,24 +38,25 @@ import {
   setClock,
 } from '../link/reader-client';
 import { openPullStore } from '../link/pull-store';
-import { encodeLogExport } from '../ledger/export';
+import { exportBeforeAck, fundProvisionPlan } from '../link/fund-ops';
 import { Ledger } from '../ledger/ledger';
-import { UploadError, UploadFile, uploadFirmware } from '../link/espruino-upload';
+import { REPL_TIMEOUT_MS, UploadError, UploadFile } from '../link/espruino-upload';
+import {
+  BOARD_PACKET_TIMEOUT_MS,
+  InstallReport,
+  installFirmware,
+  timeoutsFor,
+} from '../link/espruino-packet';
 import {
   FundFile,
   FundKeys,
   PAPER_FILE,
   PUBLIC_FILE,
   PULL_DB_FILE,
-  READER_CERT_DAYS,
-  blocklistOf,
   createFund,
-  directoryOf,
   fundDir,
-  kidOf,
   loadFund,
   loadKeys,
-  saveFund,
 } from '../link/fund-folder';
 
 type Values = Record<string, string | number | boolean | undefined>;
@@ -68,6 +66,50 @@ export const SERIAL_BAUD = 115200;
 /** Probing a port in `lecteur liste`: 250 ms per attempt, 1 retry (a carnet reader answers in ms; other
  * devices must not hold the list for seconds). */
 export const PROBE_ACK_TIMEOUT_MS = 250;
+/** After an install, the reboot: the firmware sets up its NFC reader (~1 s) before taking the port. */
+export const FIRMWARE_BOOT_WAIT_MS = 10000;
+
+/** The board's packet timeout: 1000 ms; CARNET_ESPRUINO_TIMEOUT_MS changes it (slow links, tests), and
+ * every wait of the install scales with it. */
+function boardTimeoutMs(): number {
+  return Number(process.env.CARNET_ESPRUINO_TIMEOUT_MS) || BOARD_PACKET_TIMEOUT_MS;
+}
+
+/** Whether the carnet firmware answers HELLO on the port (a quick probe, as `lecteur liste` does). */
+async function carnetAnswers(port: SerialPort): Promise<boolean> {
+  const link = new LinkTransport(port, {
+    ackTimeoutMs: PROBE_ACK_TIMEOUT_MS,
+    maxRetries: 1,
+    responseTimeoutMs: 500,
+  });
+  try {
+    await new ReaderClient(link).hello();
+    return true;
+  } catch {
+    return false;
+  } finally {
+    link.close();
+  }
+}
+
+/** After load(): HELLO until the carnet firmware answers, or null. */
+async function helloAfterBoot(port: SerialPort): Promise<InfoMessage | null> {
+  let info: InfoMessage | null = null;
+  const link = new LinkTransport(port);
+  try {
+    const until = Date.now() + (FIRMWARE_BOOT_WAIT_MS * boardTimeoutMs()) / BOARD_PACKET_TIMEOUT_MS;
+    while (info === null && Date.now() < until) {
+      try {
+        info = await new ReaderClient(link).hello();
+      } catch {
+        await new Promise((res) => setTimeout(res, 200));
+      }
+    }
+  } finally {
+    link.close();
+  }
+  return info;
+}
 
 const CAISSE = opt('caisse', 'string', 'dossier de la caisse (défaut ./caisse)', 'fund folder', 'fund');
 const PORT = opt('port', 'string', 'port série du lecteur (ex. /dev/ttyACM0)', 'reader serial port');
@@ -123,18 +165,6 @@ async function closePort(port: SerialPort): Promise<void> {
 }
 
 /** Runs `f` with a link on the port; maps link and client errors to exit codes. */
-/** Writes a file and flushes it to disk before returning (the ACK that follows frees the reader's copy). */
-function writeDurably(path: string, bytes: Uint8Array): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const fd = openSync(path, 'w');
-  try {
-    writeSync(fd, bytes);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
-
 async function withReader<T>(path: string, f: (c: ReaderClient) => Promise<T>): Promise<T> {
   const port = await openPort(path);
   const link = new LinkTransport(port);
@@ -337,7 +367,6 @@ export function registerLecteur(): void {
           'le lecteur n° ' + readerId + ' est révoqué : choisissez un autre numéro',
           EXIT_DATAERR,
         );
-      const fundId = fromHex(fund.fundId);
       const now = nowSeconds();
       const perTapMax = (v['plafond-passage'] as number | undefined) ?? 5000;
       const perCardDayMax = (v['plafond-jour'] as number | undefined) ?? 10000;
@@ -345,7 +374,6 @@ export function registerLecteur(): void {
       const vendorId = (v.fournisseur as number | undefined) ?? 1;
       const categories = parseCategories((v.categories as string | undefined) ?? '1:Alimentation:100');
       const vendorName = (v.vendeur as string | undefined) ?? 'Producteur ' + readerId;
-      const limits = { perTapMax, perCardDayMax, readerDayMax };
       const names: { [k: string]: string } = {
         keygen: 'clé du lecteur (créée sur le lecteur)',
         heure: 'heure',
@@ -356,79 +384,13 @@ export function registerLecteur(): void {
         blocage: 'liste de blocage',
         fin: 'vérification',
       };
-      let issuedCert: Uint8Array | null = null;
+      const forceConfig = ['vendeur', 'categories', 'plafond-passage', 'plafond-jour', 'fournisseur'].some(
+        (o) => v[o] !== undefined,
+      );
+      const settings = { readerId, vendorId, vendorName, categories, perTapMax, perCardDayMax, readerDayMax };
       const r = await withReader(path, (c) =>
-        provision(
-          c,
-          {
-            fundId,
-            readerId,
-            root: k.root,
-            operator: k.operator,
-            operatorCert: fromHex(fund.operatorCertificate),
-            keyCerts: [fromHex(fund.issuerCertificate), fromHex(fund.operatorCertificate)],
-            certificateFor: (pub) => {
-              issuedCert = signReaderCertificate(
-                {
-                  fundId,
-                  readerId,
-                  publicKey: pub,
-                  vendorId,
-                  notBefore: now - 86400,
-                  notAfter: now + READER_CERT_DAYS * 86400,
-                  limits,
-                  signerKeyId: kidOf(k.root),
-                },
-                k.root,
-              );
-              return issuedCert;
-            },
-            directoryFor: (pub) => {
-              // The fund remembers the reader before the directory goes out: a pulled cable now loses nothing.
-              const hexPub = toHex(pub);
-              const cur = fund.readers.find((x) => x.readerId === readerId);
-              if (cur === undefined || cur.publicKey !== hexPub) {
-                fund.readers = fund.readers.filter((x) => x.readerId !== readerId);
-                fund.readers.push({
-                  readerId,
-                  publicKey: hexPub,
-                  vendorId,
-                  notAfter: now + READER_CERT_DAYS * 86400,
-                  revoked: false,
-                  certificate: issuedCert === null ? undefined : toHex(issuedCert),
-                });
-                fund.directoryVersion++;
-                saveFund(dir, fund);
-              } else if (issuedCert !== null && cur.certificate !== toHex(issuedCert)) {
-                cur.certificate = toHex(issuedCert);
-                saveFund(dir, fund);
-              }
-              return { version: fund.directoryVersion, envelope: directoryOf(fund, k.root, now) };
-            },
-            configFor: (version) => {
-              const c: ReaderConfig = {
-                fundId,
-                readerId,
-                version,
-                issuedAt: now,
-                vendorName,
-                categories,
-                perTapMax,
-                perCardDayMax,
-                readerDayMax,
-                offlineDays: 14,
-                minBlocklistVersion: fund.blocklistVersion,
-                utcOffsetMin: 60,
-                signerKeyId: kidOf(k.operator),
-              };
-              return signConfig(c, k.operator);
-            },
-            forceConfig: ['vendeur', 'categories', 'plafond-passage', 'plafond-jour', 'fournisseur'].some(
-              (o) => v[o] !== undefined,
-            ),
-            blocklist: { version: fund.blocklistVersion, envelope: blocklistOf(fund, k.operator, now) },
-          },
-          (_name, i, total) => io.progress('Mise en service', i - 1, total),
+        provision(c, fundProvisionPlan(dir, fund, k, settings, now, forceConfig), (_name, i, total) =>
+          io.progress('Mise en service', i - 1, total),
         ),
       );
       io.progress('Mise en service', 8, 8);
@@ -486,45 +448,23 @@ export function registerLecteur(): void {
       // Before the ACK: the pulled run becomes a log export file (SPEC §14.1) the volunteer carries to the
       // treasurer, written durably; with --grand-livre it is also imported into the ledger. Any failure
       // here stops the pull without an ACK: the reader keeps everything.
-      const beforeAck = async (run: PulledRun): Promise<void> => {
-        const readerId = run.readerId;
-        const entry = fund.readers.find((x) => x.readerId === readerId);
-        if (entry === undefined || entry.certificate === undefined) {
-          if (ledgerPath !== null)
-            throw new ClientError(
-              'LEDGER_REFUSED',
-              'certificat du lecteur absent du dossier de caisse : relancez « lecteur preparer »',
-            );
-          return;
-        }
-        const bytes = encodeLogExport({
-          fundId,
-          readerId,
-          readerCertificate: fromHex(entry.certificate),
-          fromSeq: run.fromSeq,
-          prevHead: run.prevHead,
-          records: run.records,
-          checkpoints: [run.checkpoint],
-        });
-        const last = run.fromSeq + run.records.length - 1;
-        const file = join(
-          dir,
-          'exports',
-          'journal-lecteur-' + readerId + '-' + run.fromSeq + '-' + last + '.cbor',
-        );
-        writeDurably(file, bytes);
-        written.push(file);
-        if (ledgerPath !== null) {
-          const ledger = await Ledger.open(ledgerPath);
-          try {
-            const r = await ledger.importLog(bytes, 'tirage');
-            if (!r.ok)
-              throw new ClientError('LEDGER_REFUSED', 'le grand livre refuse le relevé : ' + r.message);
-          } finally {
-            await ledger.close();
-          }
-        }
-      };
+      const beforeAck = exportBeforeAck(
+        dir,
+        fund,
+        ledgerPath === null
+          ? null
+          : async (bytes) => {
+              const ledger = await Ledger.open(ledgerPath);
+              try {
+                const r = await ledger.importLog(bytes, 'tirage');
+                if (!r.ok)
+                  throw new ClientError('LEDGER_REFUSED', 'le grand livre refuse le relevé : ' + r.message);
+              } finally {
+                await ledger.close();
+              }
+            },
+        written,
+      );
       try {
         const res = await withReader(path, async (c) => {
           const info = await c.hello();
@@ -709,8 +649,8 @@ export function registerLecteur(): void {
     path: ['lecteur', 'installer'],
     alias: ['reader', 'install'],
     summary: {
-      fr: 'Installe le micrologiciel (lecteur en maintenance) : fichiers dans Storage, reprise, vérification CRC-32, redémarrage',
-      en: 'Install the firmware (reader in maintenance): Storage files, resumable, CRC-32 checked, reboot',
+      fr: 'Installe le micrologiciel (lecteur en maintenance) : paquets Espruino, reprise, empreinte SHA-256 vérifiée, redémarrage',
+      en: 'Install the firmware (reader in maintenance): Espruino packets, resumable, SHA-256 checked, reboot',
     },
     options: [
       PORT,
@@ -749,34 +689,93 @@ export function registerLecteur(): void {
           name: m.nativeBlob.storageName,
           bytes: new Uint8Array(readFileSync(join(base, m.nativeBlob.file))),
         });
-      // The loader last: a cut upload never leaves a .bootcde pointing at half a bundle.
+      // The loader last: a cut upload never leaves a .bootcde pointing at half a bundle (and the loader
+      // itself checks the bundle's length and CRC-32 before running it).
       files.sort((a, b) => (a.name === '.bootcde' ? 1 : 0) - (b.name === '.bootcde' ? 1 : 0));
+      const boardMs = boardTimeoutMs();
       const port = await openPort(path);
+      port.on('error', () => {}); // a pulled cable: reported by the link as LINK_CLOSED
+      let r: InstallReport;
       try {
-        const r = await uploadFirmware(port, files, (d, t) => io.progress('Installation', d, t), true);
-        return out(
-          r
-            .map(
-              (x) =>
-                '  ' +
-                x.name.padEnd(16) +
-                x.bytes +
-                ' octets (' +
-                x.chunksWritten +
-                ' blocs écrits, ' +
-                x.chunksSkipped +
-                ' déjà en place), CRC-32 vérifié',
-            )
-            .concat(['Micrologiciel installé ; le lecteur redémarre.']),
-          r,
-        );
+        r = await installFirmware(port, files, (d, t) => io.progress('Installation', d, t), {
+          timeouts: timeoutsFor(boardMs),
+          replTimeoutMs: (REPL_TIMEOUT_MS * boardMs) / BOARD_PACKET_TIMEOUT_MS,
+          reboot: true,
+        });
       } catch (e) {
+        if (e instanceof UploadError && e.code === 'REPL_SILENT' && (await carnetAnswers(port))) {
+          await closePort(port);
+          throw new CliError(
+            'PAS_EN_MAINTENANCE',
+            'le lecteur fait tourner le micrologiciel carnet : passez-le d’abord en maintenance ' +
+              '(« carnet lecteur maintenance »), puis relancez « carnet lecteur installer »',
+            EXIT_UNAVAILABLE,
+          );
+        }
+        await closePort(port);
         if (e instanceof UploadError)
-          throw new CliError(e.code, e.message, e.code === 'REPL_SILENT' ? EXIT_UNAVAILABLE : EXIT_DATAERR);
+          throw new CliError(
+            e.code,
+            e.message + ' — relancez la même commande : ce qui est déjà en place ne sera pas renvoyé',
+            e.code === 'UPLOAD_VERIFY' || e.code === 'BAD_NAME' || e.code === 'EVAL_ERROR'
+              ? EXIT_DATAERR
+              : EXIT_UNAVAILABLE,
+          );
         throw e;
+      }
+      // After load(): the carnet firmware takes the port and must answer HELLO (INFO).
+      let info: InfoMessage | null;
+      try {
+        info = await helloAfterBoot(port);
       } finally {
         await closePort(port);
       }
+      const hashName = r.hash === 'sha256' ? 'SHA-256' : 'CRC-32';
+      const lines = [
+        'Espruino ' +
+          r.version +
+          ' (' +
+          r.board +
+          '), ' +
+          (r.protocol === 'packet' ? 'protocole par paquets' : 'console REPL (Espruino antérieur à 2v25)') +
+          ', empreinte ' +
+          hashName +
+          (r.hash === 'crc32' ? ' (pas de SHA-256 natif sur cette carte)' : ''),
+      ];
+      const acts = { present: 'déjà en place', resumed: 'transfert repris', written: 'écrit' };
+      for (const x of r.files)
+        lines.push(
+          '  ' +
+            x.name.padEnd(14) +
+            String(x.bytes).padStart(7) +
+            ' octets  ' +
+            acts[x.action] +
+            (x.bytesSent > 0 ? ' (' + x.bytesSent + ' octets envoyés)' : '') +
+            ', ' +
+            hashName +
+            ' vérifié' +
+            (x.rewrites > 0 ? ' après ' + x.rewrites + ' réécriture(s)' : ''),
+        );
+      lines.push('  ' + r.wireBytes + ' octets sur le câble en ' + r.seconds.toFixed(1) + ' s');
+      if (info === null)
+        throw new CliError(
+          'MICROLOGICIEL_MUET',
+          'fichiers installés et vérifiés, mais le micrologiciel carnet ne répond pas après le redémarrage ' +
+            '(bouton tenu ? débranchez et rebranchez le lecteur, puis « carnet lecteur etat »)',
+          EXIT_UNAVAILABLE,
+        );
+      lines.push(
+        'Micrologiciel carnet démarré : ' +
+          info.firmwareVersion +
+          ', ' +
+          (info.readerId === null ? 'lecteur vierge (à préparer)' : 'lecteur n° ' + info.readerId),
+      );
+      return out(lines, {
+        ...r,
+        firmware: info.firmwareVersion,
+        readerId: info.readerId,
+        state: info.state,
+      });
     },
   });
 
@@ -798,11 +797,33 @@ export function registerLecteur(): void {
         // In maintenance the port is Espruino's REPL: Ctrl-C clears the line, \x10 (Ctrl-P) runs the
         // line without echo, load() restarts from Storage's .bootcde, which moves the console off USB.
         const port = await openPort(path);
+        port.on('error', () => {});
         await new Promise<void>((res) =>
           port.write(Buffer.from('\x03\x10load()\n'), () => port.drain(() => res())),
         );
-        await closePort(port);
-        return out(['Micrologiciel carnet relancé sur ' + path], { path, back: true });
+        // The carnet service must answer again (HELLO → INFO) once .bootcde has run.
+        let info: InfoMessage | null;
+        try {
+          info = await helloAfterBoot(port);
+        } finally {
+          await closePort(port);
+        }
+        if (info === null)
+          throw new CliError(
+            'MICROLOGICIEL_MUET',
+            'load() envoyé, mais le micrologiciel carnet ne répond pas (réinstallez-le : « carnet lecteur installer »)',
+            EXIT_UNAVAILABLE,
+          );
+        return out(
+          [
+            'Micrologiciel carnet relancé sur ' +
+              path +
+              ' : ' +
+              info.firmwareVersion +
+              (info.readerId === null ? '' : ', lecteur n° ' + info.readerId),
+          ],
+          { path, back: true, firmware: info.firmwareVersion, readerId: info.readerId },
+        );
       }
       const { dir, fund } = needFund(v);
       const k = await keys(dir, io);

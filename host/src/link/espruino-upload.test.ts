@@ -1,18 +1,23 @@
 // The REPL firmware upload against a fake Espruino console: Storage in memory with flash semantics
 // (a new file is erased to 0xFF, writes can only clear bits), lines lost at a seeded rate, an upload cut
-// half-way and resumed (chunks already in flash skipped), and a verification failure.
+// half-way and resumed (chunks already in flash skipped), and a verification failure. Then the real
+// `carnet lecteur installer` over a socat pty against the simulated board (test/sim/espruino-board.ts)
+// running Espruino 2v24, which has no packet protocol: the installer falls back to this REPL path.
 import { describe, expect, it } from 'vitest';
 import { Duplex } from 'node:stream';
 import { UPLOAD_CHUNK_BYTES, uploadFirmware } from './espruino-upload';
 import { crc32 } from '../../../protocol/src/crc32';
 import { seededRandom } from './sim-reader-end';
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SerialPort } from 'serialport';
 import { runCli } from '../cli/main';
+import { loaderSource } from '../../../firmware/build';
+import { BoardPtyRig, EspruinoBoard } from '../../../test/sim/espruino-board';
+import { ReaderSim } from '../../../test/sim/reader-sim';
+import { VirtualFlash } from '../../../test/sim/virtual-flash';
+import { nowSeconds } from './reader-client';
 
 const SEED = 4242;
 console.log('espruino upload seed', SEED);
@@ -129,7 +134,7 @@ describe('firmware upload through the Espruino REPL', () => {
     expect(Buffer.from(dev.files.get('.bootcde')!).equals(Buffer.from(bundle))).toBe(true);
   }, 60000);
 
-  it('carnet lecteur installer over a real pty pair: loader written last, files verified, reboot', async () => {
+  it('carnet lecteur installer on Espruino older than 2v25 (no packets), over a real pty pair: REPL path, loader last, hash checked, reboot into carnet', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'carnet-fw-'));
     mkdirSync(join(dir, 'fw', 'build'), { recursive: true });
     mkdirSync(join(dir, 'fw', 'native', 'build'), { recursive: true });
@@ -137,7 +142,7 @@ describe('firmware upload through the Espruino REPL', () => {
       writeFileSync(join(dir, 'fw', rel), b);
       return createHash('sha256').update(b).digest('hex');
     };
-    const loader = new Uint8Array(Buffer.from('require("Storage").read("carnet.js");'));
+    const loader = new Uint8Array(Buffer.from(loaderSource(bundle.length, crc32(bundle) >>> 0), 'latin1'));
     const manifest = {
       files: [
         { file: 'build/carnet.js', storageName: 'carnet.js', sha256: put('build/carnet.js', bundle) },
@@ -148,50 +153,61 @@ describe('firmware upload through the Espruino REPL', () => {
     };
     put('native/build/ed25519.bin', blob);
     writeFileSync(join(dir, 'fw', 'build', 'manifest.json'), JSON.stringify(manifest));
-    const a = join(dir, 'hote');
-    const b = join(dir, 'lecteur');
-    const socat = spawn('socat', ['pty,raw,echo=0,link=' + a, 'pty,raw,echo=0,link=' + b], {
-      stdio: 'ignore',
+    const flash = new VirtualFlash(256 * 1024);
+    const board = new EspruinoBoard({
+      version: '2v24',
+      board: 'PICO_R1_3',
+      crypto: true,
+      packetTimeoutMs: 50,
+      built: [
+        { name: 'carnet.js', bytes: bundle },
+        { name: 'ed25519.bin', bytes: blob },
+        { name: '.bootcde', bytes: loader },
+      ],
+      makeReader: () => {
+        const s = new ReaderSim(flash, nowSeconds(), 'repl-board', 16, 4096);
+        s.reader.boot();
+        return s;
+      },
     });
+    const rig = new BoardPtyRig(board);
+    const old = process.env.CARNET_ESPRUINO_TIMEOUT_MS;
+    process.env.CARNET_ESPRUINO_TIMEOUT_MS = '50';
     try {
-      for (let i = 0; i < 500 && !(existsSync(a) && existsSync(b)); i++)
-        await new Promise((r) => setTimeout(r, 10));
-      const port = new SerialPort({ path: b, baudRate: 115200 });
-      await new Promise<void>((res, rej) => port.once('open', res).once('error', rej));
-      const dev = new FakeEspruino();
-      const order: string[] = [];
-      const exec = dev.exec.bind(dev);
-      dev.exec = (line: string) => {
-        const m = /Storage"\)\.write\("([^"]+)",atob\("[^"]*"\),0,/.exec(line);
-        if (m) order.push(m[1]);
-        exec(line);
-      };
-      port.on('data', (d: Buffer) => dev.write(d));
-      dev.on('data', (d: Buffer) => port.write(d));
+      await rig.start();
       const orig = process.stdout.write.bind(process.stdout);
-      (process.stdout as unknown as { write: () => boolean }).write = () => true;
+      let out = '';
+      (process.stdout as unknown as { write: (s: string) => boolean }).write = (s: string) => {
+        out += s;
+        return true;
+      };
       let code: number;
       try {
         code = await runCli([
           'lecteur',
           'installer',
           '--port',
-          a,
+          rig.hostPath,
           '--manifeste',
           join(dir, 'fw', 'build', 'manifest.json'),
+          '--json',
         ]);
       } finally {
         (process.stdout as unknown as { write: typeof orig }).write = orig;
       }
-      expect(code).toBe(0);
-      expect(order).toEqual(['carnet.js', 'ed25519.bin', '.bootcde']);
-      expect(Buffer.from(dev.files.get('carnet.js')!).equals(Buffer.from(bundle))).toBe(true);
-      expect(Buffer.from(dev.files.get('ed25519.bin')!).equals(Buffer.from(blob))).toBe(true);
-      await new Promise((r) => setTimeout(r, 100));
-      expect(dev.rebooted).toBe(true);
-      await new Promise<void>((r) => port.close(() => r()));
+      expect(code, out).toBe(0);
+      const j = JSON.parse(out) as { protocol: string; version: string; hash: string };
+      expect(j.protocol).toBe('repl');
+      expect(j.version).toBe('2v24');
+      expect(j.hash).toBe('sha256');
+      expect([...board.storage.keys()]).toEqual(['carnet.js', 'ed25519.bin', '.bootcde']);
+      expect(board.installedIsBuilt()).toBe(true);
+      expect(board.packets.eval).toBe(0);
+      expect(board.mode).toBe('carnet');
     } finally {
-      if (socat.pid !== undefined && socat.exitCode === null) process.kill(socat.pid, 'SIGTERM');
+      if (old === undefined) delete process.env.CARNET_ESPRUINO_TIMEOUT_MS;
+      else process.env.CARNET_ESPRUINO_TIMEOUT_MS = old;
+      await rig.stop();
       rmSync(dir, { recursive: true, force: true });
     }
   }, 30000);

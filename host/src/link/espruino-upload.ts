@@ -4,8 +4,8 @@
 // (0x10: Espruino runs the line without echoing it) and answered by a token we print. Resumable: before
 // writing a chunk, its CRC-32 in flash (E.CRC32, the same CRC as node:zlib) is compared with ours and the
 // chunk skipped when equal; at the end the whole file's CRC-32 is checked. Then `load()` reboots into
-// .bootcde. This is the REPL upload path of the Espruino tools; the newer packet protocol (DLE SOH,
-// FILE_SEND) is not used here.
+// .bootcde. This is the REPL upload path of the Espruino tools, kept for firmware older than 2v25;
+// ./espruino-packet.ts speaks the packet protocol (DLE SOH, FILE_SEND) and falls back to this.
 
 import { Duplex } from 'node:stream';
 import { crc32 } from '../../../protocol/src/crc32';
@@ -24,7 +24,8 @@ export interface UploadFile {
 
 export class UploadError extends Error {
   constructor(
-    public readonly code: 'REPL_SILENT' | 'UPLOAD_VERIFY' | 'BAD_NAME',
+    public readonly code:
+      'REPL_SILENT' | 'UPLOAD_VERIFY' | 'BAD_NAME' | 'PACKET_SILENT' | 'LINK_CLOSED' | 'EVAL_ERROR',
     message: string,
   ) {
     super(message);
@@ -124,18 +125,19 @@ export async function uploadFirmware(
       let resume = have === size;
       for (let off = 0; off < size; off += UPLOAD_CHUNK_BYTES) {
         const chunk = f.bytes.subarray(off, Math.min(size, off + UPLOAD_CHUNK_BYTES));
-        const want = crc32(chunk) | 0; // E.CRC32 answers a signed 32-bit number
+        const want = crc32(chunk) >>> 0; // E.CRC32's answer is brought to unsigned too
         if (resume) {
-          const got = Number(
-            await repl.eval('E.CRC32(' + st + '.read("' + f.name + '",' + off + ',' + chunk.length + '))'),
-          );
+          const got =
+            Number(
+              await repl.eval('E.CRC32(' + st + '.read("' + f.name + '",' + off + ',' + chunk.length + '))'),
+            ) >>> 0;
           if (got === want) {
             rep.chunksSkipped++;
             done += chunk.length;
             progress(done, total);
             continue;
           }
-          if (got !== (crc32(new Uint8Array(chunk.length).fill(0xff)) | 0) && off > 0) {
+          if (got !== crc32(new Uint8Array(chunk.length).fill(0xff)) >>> 0 && off > 0) {
             resume = false;
             done -= off;
             off = -UPLOAD_CHUNK_BYTES;
@@ -149,8 +151,8 @@ export async function uploadFirmware(
         done += chunk.length;
         progress(done, total);
       }
-      const all = Number(await repl.eval('E.CRC32(' + st + '.read("' + f.name + '"))'));
-      if (all !== (crc32(f.bytes) | 0))
+      const all = Number(await repl.eval('E.CRC32(' + st + '.read("' + f.name + '"))')) >>> 0;
+      if (all !== crc32(f.bytes) >>> 0)
         throw new UploadError('UPLOAD_VERIFY', f.name + ' : empreinte CRC-32 différente après transfert');
       reports.push(rep);
     }

@@ -47,7 +47,7 @@ import {
 } from '../../../protocol/src/status';
 import { NONCE_BYTES } from '../../../protocol/src/limits';
 import { LinkTransport } from './transport';
-import { PullStore } from './pull-store';
+import { PullStore, StoredHead } from './pull-store';
 
 /**
  * A reader clock further than this from the laptop's is "far off": the host sets it when provisioning and
@@ -58,6 +58,9 @@ export const MAX_CLOCK_DRIFT_S = 120;
 /** Pull rounds (pull to the head, then a live checkpoint) before giving up on a reader that keeps
  * writing: a reader at the desk is idle, so 2 rounds are enough; 4 leaves room for a late BOOT record. */
 export const MAX_PULL_ROUNDS = 4;
+/** A held batch that the reader does not confirm (next prevHash or checkpoint differs) is fetched again
+ * this many times in one pull: once covers a transient corruption; a second mismatch is a real break. */
+export const MAX_UNCONFIRMED_REFETCHES = 1;
 
 export type ClientErrorCode =
   | 'WRONG_FUND'
@@ -253,35 +256,81 @@ export class ReaderClient {
     }
     let headSeq = info.logNextSeq - 1;
     const total = Math.max(0, headSeq - startSeq + 1);
-    for (let round = 0; round < MAX_PULL_ROUNDS; round++) {
-      let next = stored === null ? 1 : stored.seq + 1;
-      let prev = stored === null ? chainGenesis(fundId, readerId, sha256Host) : stored.head;
+    // Records are held, not stored, until the reader confirms their last hash: by the prevHash of the
+    // next batch (the chain continues from it) or by the signed live checkpoint over its head. A record
+    // changed on the way in a way that still decodes breaks nothing verifiable inside its own batch
+    // (the chain is a hash over the records, SPEC §9); only what the reader says next shows it.
+    let held: { fromSeq: number; records: Uint8Array[]; head: Uint8Array; lastSeq: number } | null = null;
+    let refetches = 0;
+    const confirm = (): void => {
+      if (held === null) return;
+      store.appendBatch(fundId, readerId, held.fromSeq, held.records, held.head);
+      for (const r of held.records) runRecords.push(r);
+      result.newRecords += held.records.length;
+      stored = { seq: held.lastSeq, head: held.head };
+      result.storedSeq = stored.seq;
+      held = null;
+    };
+    const tip = (): StoredHead | null => (held !== null ? { seq: held.lastSeq, head: held.head } : stored);
+    const chainBroken = (): PullResult => {
+      result.gap = {
+        afterSeq: stored === null ? 0 : stored.seq,
+        code: 'LOG_CHAIN_BROKEN',
+        message:
+          'la chaîne du journal ne prolonge pas les relevés déjà conservés (relevé ' +
+          ((stored === null ? 0 : stored.seq) + 1) +
+          ')',
+      };
+      return result;
+    };
+    for (let round = 0; round < MAX_PULL_ROUNDS + MAX_UNCONFIRMED_REFETCHES; round++) {
+      const t = tip();
+      let next = t === null ? 1 : t.seq + 1;
+      let prev = t === null ? chainGenesis(fundId, readerId, sha256Host) : t.head;
       while (next <= headSeq) {
         const m = expect(await this.link.request(MSG_PULL_LOG, [next, MAX_LOG_BATCH_RECORDS]), 0x84);
         headSeq = m.headSeq;
         if (m.fromSeq !== next || !bytesEqual(m.prevHash, prev)) {
-          result.gap = {
-            afterSeq: next - 1,
-            code: 'LOG_CHAIN_BROKEN',
-            message: 'la chaîne du journal ne prolonge pas les relevés déjà conservés (relevé ' + next + ')',
-          };
-          return result;
+          if (held === null || refetches >= MAX_UNCONFIRMED_REFETCHES) {
+            held = null;
+            return chainBroken();
+          }
+          // The held batch is not what the reader has: dropped, and asked for again.
+          held = null;
+          refetches++;
+          next = stored === null ? 1 : stored.seq + 1;
+          prev = stored === null ? chainGenesis(fundId, readerId, sha256Host) : stored.head;
+          continue;
         }
+        confirm(); // the reader's chain continues from the held head
         if (m.records.length === 0) break;
         const run = verifyLogRun(prev, next, m.records, sha256Host);
         const good = run.value.lastSeq - next + 1;
         if (good > 0) {
-          store.appendBatch(fundId, readerId, next, m.records.slice(0, good), run.value.head);
-          for (let i = 0; i < good; i++) runRecords.push(m.records[i]);
-          result.newRecords += good;
-          stored = { seq: run.value.lastSeq, head: run.value.head };
-          result.storedSeq = stored.seq;
+          held = {
+            fromSeq: next,
+            records: m.records.slice(0, good),
+            head: run.value.head,
+            lastSeq: run.value.lastSeq,
+          };
           prev = run.value.head;
           next = run.value.lastSeq + 1;
         }
-        if (progress) progress(Math.min(total, result.newRecords), total);
+        if (progress)
+          progress(Math.min(total, result.newRecords + (held === null ? 0 : held.records.length)), total);
         if (!run.ok) {
-          result.gap = { afterSeq: run.value.lastSeq, code: run.code, message: run.message };
+          // Stop at the broken record; what verified before it is kept once the reader confirms it (the
+          // prevHash of the record after the prefix).
+          if (held !== null) {
+            const c = expect(await this.link.request(MSG_PULL_LOG, [next, 1]), 0x84);
+            if (c.fromSeq === next && bytesEqual(c.prevHash, held.head)) confirm();
+            held = null;
+          }
+          result.gap = {
+            afterSeq: stored === null ? 0 : stored.seq,
+            code: run.code,
+            message: run.message,
+          };
           return result;
         }
       }
@@ -292,19 +341,30 @@ export class ReaderClient {
       if (!v.ok) throw new ClientError('BAD_CHECKPOINT', 'point de contrôle refusé : ' + v.message);
       if (v.value.nonce === null || !bytesEqual(v.value.nonce, nonce))
         throw new ClientError('BAD_CHECKPOINT', 'point de contrôle rejoué (nonce différent)');
-      if (stored === null) return result;
-      if (v.value.seq > stored.seq) {
+      const h = tip();
+      if (h === null) return result;
+      if (v.value.seq > h.seq) {
         headSeq = v.value.seq; // the reader wrote more meanwhile: another round
         continue;
       }
-      if (v.value.seq !== stored.seq || !bytesEqual(v.value.head, stored.head)) {
+      if (v.value.seq !== h.seq || !bytesEqual(v.value.head, h.head)) {
+        if (held !== null && refetches < MAX_UNCONFIRMED_REFETCHES) {
+          // The held batch is not what the reader signed: dropped, and asked for again.
+          held = null;
+          refetches++;
+          headSeq = v.value.seq;
+          continue;
+        }
+        held = null;
         result.gap = {
-          afterSeq: stored.seq,
+          afterSeq: stored === null ? 0 : stored.seq,
           code: 'LOG_CHAIN_BROKEN',
           message: 'le point de contrôle signé ne correspond pas aux relevés reçus',
         };
         return result;
       }
+      confirm(); // the signed checkpoint is over the held head
+      if (stored === null) return result;
       store.saveCheckpoint(fundId, readerId, v.value.seq, cm.envelope);
       result.checkpointSeq = v.value.seq;
       if (beforeAck !== undefined && runRecords.length > 0) {
