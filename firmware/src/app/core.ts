@@ -941,8 +941,10 @@ export class ReaderCore {
         per.push([c.id, c.count < 0 ? 0 : c.count, c.covered < 0 ? 0 : c.covered]);
     }
     const first = run.zFirstSeq > 0 ? run.zFirstSeq : this.log.nextSeq;
-    const count = run.zCount;
-    const total = run.zCovered;
+    // Never negative (refunds only follow a sale of the same period, state.ts), and a DAY_CLOSE with a
+    // negative count would be refused by every decoder (SPEC §9.1): the log could no longer be pulled.
+    const count = run.zCount < 0 ? 0 : run.zCount;
+    const total = run.zCovered < 0 ? 0 : run.zCovered;
     const perCopy: { id: number; count: number; covered: number }[] = [];
     for (let i = 0; i < run.zPerCategory.length; i++) perCopy.push(run.zPerCategory[i]);
     const day = localDay(this.now(), this.config.utcOffsetMin);

@@ -77,7 +77,15 @@ export class FlashLog {
       const name = this.fileName(i);
       if (this.flash.size(name) !== this.segmentBytes) continue;
       const s = this.scanSegment(name);
-      if (s !== null) this.segs.push(s);
+      if (s === null) continue;
+      if (s.count === 0 && s.sealed) {
+        // A power cut while the first record of a fresh segment was written: no record in it, and the
+        // next append opened another segment with the same first_seq. Left in place it would sort next
+        // to that one and look like a gap, dropping every later segment; it holds nothing: erased.
+        this.flash.erase(name);
+        continue;
+      }
+      this.segs.push(s);
     }
     this.segs.sort(function (a: Segment, b: Segment) {
       return a.firstSeq - b.firstSeq;

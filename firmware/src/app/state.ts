@@ -154,6 +154,10 @@ function rollDay(run: RunState, day: number, seq: number): void {
   run.zCovered = 0;
   run.zFirstSeq = seq;
   run.zPerCategory = [];
+  // "Cancel the last sale" is a correction within the Z period: once the period is over its report can
+  // no longer take the refund back (DAY_CLOSE counts are unsigned, SPEC §9.1), so yesterday's sale is
+  // refunded at the desk, not here.
+  run.lastSale = null;
 }
 
 function addCardDay(run: RunState, pseudonym: Uint8Array, delta: number): void {
@@ -255,6 +259,8 @@ export function applyRecord(run: RunState, r: LogRecord, utcOffsetMin: number): 
     run.zCovered = 0;
     run.zFirstSeq = r.seq + 1;
     run.zPerCategory = [];
+    // The Z report is printed: a sale before it can no longer be cancelled here (see rollDay).
+    run.lastSale = null;
   } else if (r.kind === LOG_CONFIG) {
     run.lastSync = r.time;
     if ((d[0] as number) === CHANGE_LOG_ACK) run.ackedSeq = d[1] as number;

@@ -298,6 +298,8 @@ export async function reconcile(
     if (committed.length === 0) return;
     const heldHere = new Set<OpRow>();
     const known: OpRow[] = [];
+    /** Operations never committed whose state a later state descends from: they reached the card. */
+    const reachedCard = new Set<OpRow>();
     let v: Voucher | null = null;
     for (const o of committed) {
       const rd = readers.get(o.readerId);
@@ -347,6 +349,7 @@ export async function reconcile(
         const base = parent.month === month ? parent.spent : 0;
         if (o.spent !== base + o.lastAmount) problems.push('cumul faux');
         if (parent.status !== OP_COMMITTED) {
+          reachedCard.add(parent);
           anomalies.push({
             id: 'ATTENTE_SUR_CARTE:' + parent.readerId + ':' + parent.seq,
             kind: 'ATTENTE_SUR_CARTE',
@@ -414,9 +417,10 @@ export async function reconcile(
       if (a > 0) cardsWithRights++;
     }
 
-    // Forks: two committed states with one parent.
+    // Forks: two states with one parent, each committed or shown by a descendant to have reached a card
+    // (a voided sale whose state a clone went on spending from is a branch too: SPEC §14.6).
     const children = new Map<string, OpRow[]>();
-    for (const o of known) {
+    for (const o of known.concat([...reachedCard].filter((r) => !known.includes(r)))) {
       const c = children.get(o.prev);
       if (c) c.push(o);
       else children.set(o.prev, [o]);

@@ -187,15 +187,8 @@ export async function simulate(o: SimOptions): Promise<Summary> {
           phys = sc.card;
           const x = p.next();
           op = x < 0.72 ? 'sale' : x < 0.9 ? 'balance' : 'refund';
-          // Workaround of a firmware defect (reported): refunding a sale of an earlier Z period (before
-          // the reader's last day close, or of an earlier day) makes the next DAY_CLOSE record carry a
-          // negative count or total, which no decoder accepts, and the log can no longer be pulled. Such
-          // refunds are drawn only at rate refundAfterClose (0 until the firmware is fixed).
-          const run = r.sim.reader.core.run;
-          const ls = run.lastSale;
-          const earlier =
-            ls !== null && (run.zFirstSeq > ls.pendingSeq || w.dayOf(ls.time) !== w.dayOf(w.now + r.skew));
-          if (op === 'refund' && earlier && !p.chance(rates.refundAfterClose)) op = 'balance';
+          // A refund of a sale from an earlier Z period is drawn like any other: the reader refuses it
+          // (its "cancel last sale" ends with the period, firmware/src/app/state.ts).
         }
         tapCount++;
         const out = interact(w, r, phys, op);

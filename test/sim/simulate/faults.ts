@@ -49,11 +49,6 @@ export interface FaultRates {
   smallLog: number;
   /** per torn or cut sale: the member leaves instead of tapping again */
   walkAway: number;
-  /**
-   * per refund of a sale made before the reader's last day close: 0 until the firmware clamps its Z totals
-   * (a DAY_CLOSE after such a refund carries a negative count: see the simulation's report).
-   */
-  refundAfterClose: number;
 }
 
 export const DEFAULT_RATES: FaultRates = {
@@ -72,7 +67,6 @@ export const DEFAULT_RATES: FaultRates = {
   skew: 0.1,
   smallLog: 0.25,
   walkAway: 0.12,
-  refundAfterClose: 0,
 };
 
 /** Bugs a test plants in a reader (firmware) after it is built, to prove the checker sees them. */

@@ -4,8 +4,8 @@
 // reported as a fork. reconcile.ts (SPEC §14.6) counts only committed states as a parent's children, so
 // the original's committed state and the clone's voided-but-written one are not "two children"; it
 // reports ATTENTE_SUR_CARTE only, and the card is never put on the blocklist as a clone.
-// Run: npx tsx test/sim/simulate/repro/fourche-annulee.ts — prints the anomaly kinds and exits 1 while the
-// gap is open (no COPIE_DE_CARTE / RETOUR_ARRIERE for the voucher's state).
+// Run: npx tsx test/sim/simulate/repro/fourche-annulee.ts — prints the anomaly kinds and exits 0 since the gap was closed
+// (fixed in host/src/ledger/reconcile.ts (SPEC §14.6): a never-committed state that a later state descends from counts as a branch); 1 if it comes back (no COPIE_DE_CARTE / RETOUR_ARRIERE for the voucher's state).
 
 import { reconcile } from '../../../../host/src/ledger/reconcile';
 import { ReaderSim } from '../../reader-sim';

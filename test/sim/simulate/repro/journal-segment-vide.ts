@@ -6,7 +6,7 @@
 // segment is dropped: records never acknowledged are lost and their sequence numbers are written again
 // (the ledger then sees a rewritten log). Fix idea: ignore (erase) empty segments at open, or sort ties by
 // record count, before checking continuity.
-// Run: npx tsx test/sim/simulate/repro/journal-segment-vide.ts — exits 1 while the defect is there.
+// Run: npx tsx test/sim/simulate/repro/journal-segment-vide.ts — exits 0 since the defect was fixed in firmware/src/app/flashlog.ts: open() erases an empty sealed segment before checking continuity; 1 if it comes back (test/sim/simulate/regressions.test.ts).
 
 import { FlashLog } from '../../../../firmware/src/app/flashlog';
 import { sha256 } from '../../../../protocol/src/crypto/sha256';

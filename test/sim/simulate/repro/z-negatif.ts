@@ -4,7 +4,7 @@
 // run.zCovered, which state.ts decrements on REFUND_COMMIT. The record is refused by the protocol's own
 // decoder (STRUCT_SHAPE, "count" must be a positive integer), so the reader's log can no longer be pulled
 // past it: the ledger refuses the export, nothing after it is ever acknowledged, the log fills up.
-// Run: npx tsx test/sim/simulate/repro/z-negatif.ts — exits 1 while the defect is there.
+// Run: npx tsx test/sim/simulate/repro/z-negatif.ts — exits 0 since the defect was fixed in firmware/src/app/state.ts: "cancel last sale" ends with the Z period (day close or new day), and core.ts never writes a negative DAY_CLOSE; 1 if it comes back (test/sim/simulate/regressions.test.ts).
 
 import { memberCard, provisionedReader } from '../../fund';
 import { decodeLogRecord } from '../../../../protocol/src/structures/log';
