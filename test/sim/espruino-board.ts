@@ -11,14 +11,15 @@
 // port is handed to the carnet reader simulator (SimReaderEnd); when that reader enters maintenance,
 // the console comes back. Also: a pty rig (socat) that plugs the board into a real serial device.
 
-import { ChildProcess, spawn } from 'node:child_process';
+import { ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SerialPort } from 'serialport';
 import { crc32 } from '../../protocol/src/crc32';
 import { NO_FAULTS, SimReaderEnd } from '../../host/src/link/sim-reader-end';
+import { startSocatPair } from '../../host/src/link/pty-rig';
 import { ReaderSim } from './reader-sim';
 
 export interface BoardFile {
@@ -459,9 +460,6 @@ function printed(v: unknown): string {
   return String(v);
 }
 
-/** socat makes the pty pair; 5 s is generous on a loaded CI machine. */
-export const BOARD_SOCAT_START_MS = 5000;
-
 /**
  * The board on a real pty pair (socat): `hostPath` is what the CLI opens. `unplug()` kills socat (by
  * PID), power-cycles the board, and starts socat again on the same names.
@@ -485,21 +483,7 @@ export class BoardPtyRig {
   }
 
   async start(): Promise<void> {
-    const p = spawn(
-      'socat',
-      ['-d', '-d', 'pty,raw,echo=0,link=' + this.hostPath, 'pty,raw,echo=0,link=' + this.boardPath],
-      { stdio: ['ignore', 'ignore', 'pipe'] },
-    );
-    this.socat = p;
-    let log = '';
-    p.stderr?.on('data', (b: Buffer) => (log += b.toString()));
-    const t0 = Date.now();
-    while (!log.includes('starting data transfer loop')) {
-      if (Date.now() - t0 > BOARD_SOCAT_START_MS) throw new Error('socat did not start: ' + log);
-      if (p.exitCode !== null) throw new Error('socat exited: ' + log);
-      await new Promise((r) => setTimeout(r, 10));
-    }
-    if (!existsSync(this.hostPath) || !existsSync(this.boardPath)) throw new Error('socat links missing');
+    this.socat = await startSocatPair(this.hostPath, this.boardPath);
     const port = new SerialPort({ path: this.boardPath, baudRate: 115200, autoOpen: false });
     await new Promise<void>((res, rej) => port.open((e) => (e ? rej(e) : res())));
     port.on('error', () => {});

@@ -13,6 +13,26 @@ import { FaultPlan, SimReaderEnd } from './sim-reader-end';
 /** socat needs a few ms to create the links; 5 s is generous on a loaded 2-core CI machine. */
 export const SOCAT_START_TIMEOUT_MS = 5000;
 
+/**
+ * Starts `socat` with a raw pty pair linked at `a` and `b` and waits until it says it is ready ("starting
+ * data transfer loop", printed with -d -d) and both links exist. Stop it by PID (SIGTERM).
+ */
+export async function startSocatPair(a: string, b: string): Promise<ChildProcess> {
+  const p = spawn('socat', ['-d', '-d', 'pty,raw,echo=0,link=' + a, 'pty,raw,echo=0,link=' + b], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let log = '';
+  p.stderr?.on('data', (d: Buffer) => (log += d.toString()));
+  const t0 = Date.now();
+  while (!log.includes('starting data transfer loop')) {
+    if (Date.now() - t0 > SOCAT_START_TIMEOUT_MS) throw new Error('socat did not start: ' + log);
+    if (p.exitCode !== null) throw new Error('socat exited: ' + log);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  if (!existsSync(a) || !existsSync(b)) throw new Error('socat links missing');
+  return p;
+}
+
 export class PtyRig {
   readonly dir: string;
   readonly hostPath: string;
@@ -37,21 +57,7 @@ export class PtyRig {
   }
 
   private async startSocat(): Promise<void> {
-    const p = spawn(
-      'socat',
-      ['-d', '-d', 'pty,raw,echo=0,link=' + this.hostPath, 'pty,raw,echo=0,link=' + this.readerPath],
-      { stdio: ['ignore', 'ignore', 'pipe'] },
-    );
-    this.socat = p;
-    let log = '';
-    p.stderr?.on('data', (b: Buffer) => (log += b.toString()));
-    const t0 = Date.now();
-    while (!log.includes('starting data transfer loop')) {
-      if (Date.now() - t0 > SOCAT_START_TIMEOUT_MS) throw new Error('socat did not start: ' + log);
-      if (p.exitCode !== null) throw new Error('socat exited: ' + log);
-      await new Promise((r) => setTimeout(r, 10));
-    }
-    if (!existsSync(this.hostPath) || !existsSync(this.readerPath)) throw new Error('socat links missing');
+    this.socat = await startSocatPair(this.hostPath, this.readerPath);
   }
 
   private async attachReader(): Promise<void> {
