@@ -39,7 +39,7 @@
 import * as esbuild from 'esbuild';
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync, existsSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { checkSubset, GateViolation } from './subset-gate';
 import { crc32 } from '../protocol/src/crc32';
@@ -231,7 +231,8 @@ async function bundle(
 /** Builds the reader bundle, its loader and the conformance bundle; gates, measures, writes the manifest. */
 export async function buildFirmware(options?: BuildOptions): Promise<BuildResult> {
   const o = options === undefined ? {} : options;
-  const outDir = o.outDir === undefined ? DEFAULT_OUT_DIR : o.outDir;
+  // Absolute: the manifest's paths are relative to firmware/ or absolute, never relative to the caller's cwd.
+  const outDir = resolve(o.outDir === undefined ? DEFAULT_OUT_DIR : o.outDir);
   const log = o.log === undefined ? (l: string) => console.log(l) : o.log;
   const withConformance = o.conformance === undefined ? true : o.conformance;
   mkdirSync(outDir, { recursive: true });

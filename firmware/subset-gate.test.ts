@@ -3,9 +3,9 @@
 // (gate-fixtures/ok/) must pass, and the real bundles built by firmware/build.ts must pass.
 
 import { describe, it, expect, beforeAll } from 'vitest';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { isAbsolute, join, relative } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import * as esbuild from 'esbuild';
 import { createHash } from 'node:crypto';
@@ -171,7 +171,9 @@ describe('the real bundles', () => {
   const lines: string[] = [];
   beforeAll(async () => {
     built = await buildFirmware({
-      outDir: mkdtempSync(join(tmpdir(), 'carnet-build-')),
+      // Given relative to the cwd, as `npm run marche` does on a fresh clone: the manifest must still name
+      // files that exist (relative to firmware/ or absolute).
+      outDir: relative(process.cwd(), mkdtempSync(join(tmpdir(), 'carnet-build-'))),
       log: (l) => lines.push(l),
     });
     for (const l of lines) console.log(l);
@@ -204,9 +206,11 @@ describe('the real bundles', () => {
 
   it('the manifest records sizes, hashes and CRC-32 of what was written; the loader checks them', () => {
     const m = JSON.parse(readFileSync(built.manifestPath, 'utf8')) as {
-      files: { storageName: string | null; bytes: number; sha256: string; crc32: number }[];
+      files: { file: string; storageName: string | null; bytes: number; sha256: string; crc32: number }[];
       budget: { bundleMaxBytes: number };
     };
+    for (const f of m.files)
+      expect(existsSync(isAbsolute(f.file) ? f.file : join(FIRMWARE_DIR, f.file)), f.file).toBe(true);
     expect(m.budget.bundleMaxBytes).toBe(FIRMWARE_BUNDLE_MAX_BYTES);
     const main = m.files.filter((f) => f.storageName === 'carnet.js')[0];
     const text = readBuilt(built, 'carnet.js');
