@@ -30,7 +30,7 @@ export const BUCK_OUT_V = 5.0;
 
 // ---- the tap (BENCH) ----------------------------------------------------------------------------------
 /** BENCH: card in the field for one sale, first tap, EEPROM programming 5 ms/page (npm run bench:tap). */
-export const TAP_MS = 398.5;
+export const TAP_MS = 386.5;
 
 // ---- buzzer -----------------------------------------------------------------------------------------
 /** ESTIMATE: two 150 ms beeps per sale at 30 mA (passive buzzer, 50 % PWM through 100 ohm). */

@@ -596,20 +596,26 @@ export class ReaderCore {
     let current: SpendState | null = null;
     let currentBody: Uint8Array | null = null;
     let currentSlot: CardRegion | null = null;
+    // The current state is the valid one with the highest card_seq (SPEC §6.1). The slot whose unverified
+    // body claims the higher card_seq is verified first; when it is valid the other slot cannot be
+    // current, and its Ed25519 verification (~12 ms on a Pico) is skipped. A forged high card_seq only
+    // costs that verification back.
     const slots = [layout.slotA, layout.slotB];
-    for (let i = 0; i < 2; i++) {
-      const reg = regionOf(mem as Uint8Array, slots[i]);
-      const peekState = peekStateReader(reg);
-      if (peekState < 0) continue;
-      const key = this.readerKey(peekState);
+    const regs = [regionOf(mem as Uint8Array, slots[0]), regionOf(mem as Uint8Array, slots[1])];
+    const peeks = [peekStateReader(regs[0]), peekStateReader(regs[1])];
+    const bFirst = peeks[1] !== null && (peeks[0] === null || peeks[1].cardSeq > peeks[0].cardSeq);
+    const order = bFirst ? [1, 0] : [0, 1];
+    for (let k = 0; k < 2 && current === null; k++) {
+      const i = order[k];
+      const peekState = peeks[i];
+      if (peekState === null) continue;
+      const key = this.readerKey(peekState.readerId);
       if (key === null) continue;
-      const sv = verifyState(reg, true, key, voucher.pseudonym, this.pc);
+      const sv = verifyState(regs[i], true, key, voucher.pseudonym, this.pc);
       if (!sv.ok || sv.value.state.voucherSerial !== voucher.serial) continue;
-      if (current === null || sv.value.state.cardSeq > current.cardSeq) {
-        current = sv.value.state;
-        currentBody = sv.value.body;
-        currentSlot = slots[i];
-      }
+      current = sv.value.state;
+      currentBody = sv.value.body;
+      currentSlot = slots[i];
     }
     return {
       uid: uid,
@@ -995,13 +1001,15 @@ function verifyVoucherPeek(region: Uint8Array): { issuerKeyId: Uint8Array; pseud
 }
 
 /** reader_id of the state at the start of a slot region, or -1. */
-function peekStateReader(region: Uint8Array): number {
+function peekStateReader(region: Uint8Array): { readerId: number; cardSeq: number } | null {
   const env = cborDecodePrefixSafe(region);
-  if (env === null) return -1;
+  if (env === null) return null;
   const body = cborDecode(env);
-  if (!body.ok || !Array.isArray(body.value) || body.value.length !== 13) return -1;
+  if (!body.ok || !Array.isArray(body.value) || body.value.length !== 13) return null;
   const r = body.value[9];
-  return typeof r === 'number' ? r : -1;
+  const q = body.value[5];
+  if (typeof r !== 'number' || typeof q !== 'number') return null;
+  return { readerId: r, cardSeq: q };
 }
 
 /** The body bytes of the envelope at the start of `region` (stale bytes after it ignored), or null. */
