@@ -41,6 +41,7 @@ import {
 import { FundProfile, loadFundProfile } from '../desk/fund';
 import { FileJournal } from '../desk/journal';
 import { EMPTY_LEDGER, JsonLedgerView, LedgerDbView, LedgerQuery, LedgerView } from '../desk/ledger-view';
+import { monthNameFr } from '../ledger/report';
 import { loadPending, savePending, signPending } from '../desk/pending-blocklist';
 import { MemberRegistry } from '../desk/registry';
 import {
@@ -244,26 +245,11 @@ function dateOf(tm: number): string {
   return new Date(tm * 1000).toISOString().slice(0, 16).replace('T', ' ');
 }
 
-const MONTHS_FR = [
-  'janvier',
-  'février',
-  'mars',
-  'avril',
-  'mai',
-  'juin',
-  'juillet',
-  'août',
-  'septembre',
-  'octobre',
-  'novembre',
-  'décembre',
-];
-
 /** "2026-11" → "novembre 2026" in sentences people read (JSON keeps the label). */
 function frMonths(line: string): string {
   return line.replace(/\b(\d{4})-(\d{2})\b(?![-\d])/g, (m, y: string, mo: string) => {
     const i = Number(mo) - 1;
-    return i >= 0 && i < 12 ? MONTHS_FR[i] + ' ' + y : m;
+    return i >= 0 && i < 12 ? monthNameFr((Number(y) - 1970) * 12 + i) : m;
   });
 }
 

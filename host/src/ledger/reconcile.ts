@@ -420,7 +420,8 @@ export async function reconcile(
     // Forks: two states with one parent, each committed or shown by a descendant to have reached a card
     // (a voided sale whose state a clone went on spending from is a branch too: SPEC §14.6).
     const children = new Map<string, OpRow[]>();
-    for (const o of known.concat([...reachedCard].filter((r) => !known.includes(r)))) {
+    // (known holds committed operations only, reachedCard never-committed ones: no operation twice.)
+    for (const o of known.concat([...reachedCard])) {
       const c = children.get(o.prev);
       if (c) c.push(o);
       else children.set(o.prev, [o]);

@@ -1,8 +1,9 @@
-// Step « installation du micrologiciel » of the market day, kept apart so that the real upload can be
-// wired in later (host/src/link/espruino-upload.ts, `carnet lecteur installer`) without touching the day.
-// For now it says what would be uploaded to each reader: the Storage files of the firmware manifest
+// Step « installation du micrologiciel » of the market day: the Storage files of the firmware manifest
 // (firmware/build/manifest.json, made by `npm run build:firmware`), with their sizes and SHA-256, checked
-// against the files on disk. When there is no manifest yet, it builds the firmware into the demo folder.
+// against the files on disk; when there is no manifest yet, the firmware is built into the demo folder.
+// Over ptys each simulated board receives these files through the installer of `carnet lecteur
+// installer` (links.ts boardReader) and installReportLines says what it did; on the in-process pipe or a
+// real reader nothing is uploaded and firmwareInstallStep says what would be.
 
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
@@ -162,10 +163,9 @@ export function installReportLines(readerId: number, r: InstallReport, lang: Lan
 }
 
 /**
- * « Installation du micrologiciel » on one reader. TODO(lead): on real hardware (`port` set), upload the
- * files exactly as `carnet lecteur installer` does (host/src/commands/lecteur.ts, over
- * host/src/link/espruino-*.ts; reader in maintenance first). The simulated readers need no upload: they
- * run the same firmware source in Node.
+ * « Installation du micrologiciel » on a reader that gets no upload from the demo: a simulated reader on
+ * the in-process pipe (no Espruino board behind it), or a real reader, which the volunteer installs with
+ * `carnet lecteur installer` (in maintenance first) before the demo provisions it.
  */
 export function firmwareInstallStep(
   plan: FirmwarePlan,
@@ -176,8 +176,8 @@ export function firmwareInstallStep(
   const lines = [
     tr(
       lang,
-      'Lecteur n° ' + readerId + ' — installation du micrologiciel (étape à brancher : rien n’est envoyé) :',
-      'Reader #' + readerId + ' — firmware installation (step to be wired: nothing is sent):',
+      'Lecteur n° ' + readerId + ' — micrologiciel (rien n’est envoyé sur cette liaison) :',
+      'Reader #' + readerId + ' — firmware (nothing is sent on this link):',
     ),
   ];
   lines.push(

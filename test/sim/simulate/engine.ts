@@ -11,6 +11,7 @@ import { isPowerCut } from '../virtual-flash';
 import { DEFAULT_RATES, FaultRates, PlantedBug } from './faults';
 import { INVARIANTS, InvariantCode, Violation } from './invariants';
 import { checkCard, checkLedger, checkRecords, forkedPseudonyms } from './checker';
+import { Reconciliation } from '../../../host/src/ledger/reconcile';
 import { pullOverPty } from './pty';
 import { MAX_CARDS, MAX_DAYS, MAX_READERS, SimCard, SimLink, SimReader, World } from './world';
 
@@ -221,12 +222,7 @@ export async function simulate(o: SimOptions): Promise<Summary> {
       await sync(w, inService(), rates, ev);
       collect();
       const rec = await checkLedger(w);
-      figures = {
-        payable: rec.payable,
-        debited: rec.debited,
-        held: rec.held,
-        anomalies: rec.anomalies.length,
-      };
+      figures = figuresOf(rec);
       ev(`jour ${day + 1} registre à payer ${rec.payable} débité ${rec.debited} retenu ${rec.held}`);
       collect();
       // The treasurer blocks forked cards; a stolen reader is revoked the evening it was reported.
@@ -249,12 +245,7 @@ export async function simulate(o: SimOptions): Promise<Summary> {
       stolen.stolen = false;
       await sync(w, [stolen], null, ev);
       const rec = await checkLedger(w);
-      figures = {
-        payable: rec.payable,
-        debited: rec.debited,
-        held: rec.held,
-        anomalies: rec.anomalies.length,
-      };
+      figures = figuresOf(rec);
       ev(`lecteur retrouvé : à payer ${rec.payable} retenu ${rec.held}`);
     }
     for (const r of w.readers) w.observe(r);
@@ -286,6 +277,11 @@ export async function simulate(o: SimOptions): Promise<Summary> {
     figures,
     command: replayCommand(o),
   };
+}
+
+/** The ledger figures a run's summary carries, from the evening's reconciliation. */
+function figuresOf(rec: Reconciliation): Summary['figures'] {
+  return { payable: rec.payable, debited: rec.debited, held: rec.held, anomalies: rec.anomalies.length };
 }
 
 function sortedFaults(f: Record<string, number>): Record<string, number> {
